@@ -1,0 +1,1 @@
+"""One module per exercise: its table of functions, checks, mutants and hints."""

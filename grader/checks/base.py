@@ -1,0 +1,481 @@
+"""The pieces every exercise's checks are built from.
+
+An exercise module declares a table of its functions and gets its checks
+from the factories here:
+
+- `property_check`: a hypothesis property run in the grader process
+  (derandomized, no database); the learner's function is called in the worker
+  for every example and the shrunk counterexample goes into the feedback;
+- `hidden_check`: cases drawn from a generator seeded by the course's secret,
+  compared with the reference; never reveals its inputs;
+- `Mutant`: the reference with one classic mistake; the runner uses it to
+  name the misconception a failing submission makes.
+
+A check talks to a `Subject`: the learner (through the worker) or a module in
+the grader process (the reference, or a mutant of it). Both answer with the
+same plain data, so one check body serves every side.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import textwrap
+import types
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Literal, Protocol
+
+import numpy as np
+
+from grader.checks.compare import ATOL, RTOL, difference, show
+from grader.result import Series
+from grader.worker import LearnerError, Worker
+from grader.worker.protocol import decode, encode
+
+Call = tuple[tuple[Any, ...], dict[str, Any]]
+"""One call of a learner function: positional arguments and keyword arguments."""
+
+
+@dataclass
+class Verdict:
+    """What one check found."""
+
+    passed: bool
+    message: str = ""
+    counterexample: str | None = None
+    series: list[Series] | None = None
+
+
+PASS = Verdict(True)
+
+
+@dataclass
+class Failure:
+    """What a check body found wrong, and on which input (if not the whole example)."""
+
+    message: str
+    counterexample: str | None = None
+
+
+class Abort(BaseException):
+    """Stops a property at once (time-out, crash): not worth shrinking.
+
+    A BaseException, so that hypothesis lets it through instead of shrinking.
+    """
+
+    def __init__(self, error: LearnerError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+class Subject(Protocol):
+    """Something that runs an exercise's functions: the learner or a local module."""
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any: ...
+
+    def call_checked(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]: ...
+
+    def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]: ...
+
+    def scenario(self, function: Callable[..., Any], *args: Any) -> Any: ...
+
+
+def roundtrip(value: Any, resolve_named: bool = False) -> Any:
+    """The value as it would cross the wire: exactly the types the learner's side yields."""
+    blobs: list[bytes] = []
+    return decode(encode(value, blobs), blobs, resolve_named)
+
+
+class ModuleSubject:
+    """The reference, or a mutant of it, run in the grader process."""
+
+    def __init__(self, module: types.ModuleType) -> None:
+        self.module = module
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self.call_checked(function, *args, **kwargs)[0]
+
+    def call_checked(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+        args, kwargs = roundtrip((args, kwargs), resolve_named=True)
+        with np.errstate(all="ignore"):
+            return roundtrip(getattr(self.module, function)(*args, **kwargs)), []
+
+    def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]:
+        return [self.call_checked(function, *args, **kwargs) for args, kwargs in calls]
+
+    def scenario(self, function: Callable[..., Any], *args: Any) -> Any:
+        with np.errstate(all="ignore"):
+            return roundtrip(function(self.module, *roundtrip(args, resolve_named=True)))
+
+
+class WorkerSubject:
+    """The learner's file, run in the worker process."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def call(self, function: str, *args: Any, **kwargs: Any) -> Any:
+        return self.worker.call(function, *args, **kwargs)
+
+    def call_checked(self, function: str, *args: Any, **kwargs: Any) -> tuple[Any, list[str]]:
+        return self.worker.call_checked(function, *args, **kwargs)
+
+    def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]:
+        return self.worker.call_many(function, list(calls))
+
+    def scenario(self, function: Callable[..., Any], *args: Any) -> Any:
+        return self.worker.scenario(function.__module__, function.__name__, *args)
+
+
+@dataclass
+class Context:
+    """Everything a check needs: both subjects, the secret, the settings."""
+
+    exercise: str
+    learner: Subject
+    reference: Subject
+    secret: str
+    device: str = "cpu"
+    max_examples: int = 30
+
+    def rng(self, check_id: str) -> np.random.Generator:
+        """The hidden cases' generator: a function of the secret and the check."""
+        digest = hashlib.sha256(f"{self.secret}:{self.exercise}:{check_id}".encode()).digest()
+        return np.random.default_rng(int.from_bytes(digest[:8], "big"))
+
+
+@dataclass(frozen=True)
+class Check:
+    """One scored check: a stable id, the learner names it uses, and its body."""
+
+    id: str
+    kind: Literal["property", "hidden"]
+    title: str
+    uses: tuple[str, ...]
+    run: Callable[[Context], Verdict]
+    points: float = 1.0
+
+
+# -- comparing one call -------------------------------------------------------------
+
+
+def learner_failure(error: LearnerError, function: str) -> str:
+    if error.kind == "exception":
+        return f"{function} raised {error.describe()}"
+    if error.kind == "timeout":
+        return f"{function} did not finish: {error.message}"
+    return error.describe()
+
+
+def judge(
+    function: str, expected: Any, outcome: Any, rtol: float = RTOL, atol: float = ATOL
+) -> str | None:
+    """None if the learner's outcome of one call is right, else what is wrong.
+
+    `outcome` is `(value, mutated)` or the LearnerError the call ended with;
+    a time-out or a crash aborts the whole check.
+    """
+    if isinstance(outcome, LearnerError):
+        if outcome.kind != "exception":
+            raise Abort(outcome)
+        return learner_failure(outcome, function)
+    received, mutated = outcome
+    found = difference(expected, received, rtol, atol)
+    if found:
+        return f"{found}. Expected {show(expected)}, received {show(received)}"
+    if mutated:
+        return f"{function} modified its input ({', '.join(mutated)}); it must not change its arguments"
+    return None
+
+
+def compare_call(
+    ctx: Context,
+    function: str,
+    args: Sequence[Any],
+    kwargs: dict[str, Any] | None = None,
+    rtol: float = RTOL,
+    atol: float = ATOL,
+) -> Failure | None:
+    """Call `function` on both sides; None if the learner agrees, else what differs."""
+    return compare_calls(ctx, function, [(tuple(args), kwargs or {})], rtol, atol)
+
+
+def compare_calls(
+    ctx: Context, function: str, calls: Sequence[Call], rtol: float = RTOL, atol: float = ATOL
+) -> Failure | None:
+    """Many calls in one round trip; the first wrong one, described, or None."""
+    try:
+        outcomes = ctx.learner.call_many(function, calls)
+    except LearnerError as error:
+        raise Abort(error) from None
+    for call, outcome in zip(calls, outcomes, strict=True):
+        problem = judge(
+            function, ctx.reference.call(function, *call[0], **call[1]), outcome, rtol, atol
+        )
+        if problem:
+            return Failure(problem, describe_call(function, *call))
+    return None
+
+
+def describe_call(function: str, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> str:
+    parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in (kwargs or {}).items()]
+    return f"{function}({', '.join(parts)})"
+
+
+# -- factories -----------------------------------------------------------------------
+
+Body = Callable[["Context", Any], "str | Failure | None"]
+
+
+def _failure(problem: str | Failure, counterexample: str | None) -> Verdict:
+    if isinstance(problem, Failure):
+        return Verdict(False, problem.message, problem.counterexample or counterexample)
+    return Verdict(False, problem, counterexample)
+
+
+def property_check(
+    id: str,
+    title: str,
+    uses: Sequence[str],
+    strategy: Any,
+    body: Body,
+    points: float = 1.0,
+    describe: Callable[[Any], str] = repr,
+) -> Check:
+    """A hypothesis property: `body(ctx, example)` returns None or what went wrong.
+
+    Runs derandomized without an example database, so the same file always
+    meets the same examples; the last failing example hypothesis replays is
+    its shrunk one, and that is what the learner sees.
+    """
+    from hypothesis import HealthCheck, Phase, given, settings
+
+    def run(ctx: Context) -> Verdict:
+        failures: list[tuple[Any, str | Failure]] = []
+
+        @settings(
+            max_examples=ctx.max_examples,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            print_blob=False,
+            phases=(Phase.explicit, Phase.generate, Phase.shrink),
+            suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,
+        )
+        @given(strategy)
+        def prop(example: Any) -> None:
+            problem = body(ctx, example)
+            if problem is not None:
+                failures.append((example, problem))
+                raise AssertionError(str(problem))
+
+        try:
+            prop()
+        except AssertionError:
+            example, problem = failures[-1]
+            return _failure(problem, describe(example))
+        except Abort as abort:
+            return Verdict(
+                False, abort.error.describe(), describe(failures[-1][0]) if failures else None
+            )
+        return PASS
+
+    return Check(id, "property", title, tuple(uses), run, points)
+
+
+def cases_check(
+    id: str,
+    title: str,
+    uses: Sequence[str],
+    cases: Callable[[], Sequence[Any]],
+    body: Body,
+    points: float = 1.0,
+    describe: Callable[[Any], str] = repr,
+) -> Check:
+    """A visible property on fixed, hand-picked cases (special values, extremes)."""
+
+    def run(ctx: Context) -> Verdict:
+        for case in cases():
+            try:
+                problem = body(ctx, case)
+            except Abort as abort:
+                return Verdict(False, abort.error.describe(), describe(case))
+            if problem is not None:
+                return _failure(problem, describe(case))
+        return PASS
+
+    return Check(id, "property", title, tuple(uses), run, points)
+
+
+def hidden_check(
+    id: str,
+    title: str,
+    uses: Sequence[str],
+    cases: Callable[[np.random.Generator], Sequence[Any]],
+    body: Body,
+    points: float = 1.0,
+) -> Check:
+    """Cases drawn from the secret's generator; the feedback never shows them.
+
+    `body(ctx, cases)` judges all the drawn cases at once (one round trip
+    where it can) and returns None or a failure, whose input is withheld.
+    """
+
+    def run(ctx: Context) -> Verdict:
+        drawn = cases(ctx.rng(id))
+        try:
+            problem = body(ctx, drawn)
+        except Abort as abort:
+            return Verdict(False, f"on a hidden input: {abort.error.describe()}")
+        if problem is None:
+            return PASS
+        message = problem.message if isinstance(problem, Failure) else problem
+        return Verdict(False, f"wrong on a hidden input: {message.split('. Expected')[0]}")
+
+    return Check(id, "hidden", title, tuple(uses), run, points)
+
+
+# -- the table: one row per learner function -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Fn:
+    """One learner function and its input domain: the checks are generated from it.
+
+    `inputs` is a hypothesis strategy of one `(args, kwargs)` call, `hidden`
+    draws one such call from the secret's generator, `special` lists
+    hand-picked calls (extremes, kinks) that must be right too.
+    """
+
+    name: str
+    inputs: Any
+    hidden: Callable[[np.random.Generator], Call]
+    special: tuple[Call, ...] = ()
+    special_title: str = "special values"
+    rtol: float = RTOL
+    atol: float = ATOL
+    hidden_cases: int = 8
+    points: float = 1.0
+
+
+BATCH = 4
+"""Calls per hypothesis example: one round trip to the worker tests this many inputs."""
+
+
+def checks_for(row: Fn) -> list[Check]:
+    """Property, special-value and hidden checks for one table row."""
+    from hypothesis import strategies as st
+
+    name = row.name
+
+    def body(ctx: Context, calls: Sequence[Call]) -> Failure | None:
+        return compare_calls(ctx, name, calls, row.rtol, row.atol)
+
+    def describe(calls: Sequence[Call]) -> str:
+        return describe_call(name, *calls[0])
+
+    checks = [
+        property_check(
+            f"{name}-matches-reference",
+            f"{name} agrees with the reference on random inputs",
+            [name],
+            st.lists(row.inputs, min_size=1, max_size=BATCH),
+            body,
+            row.points,
+            describe,
+        )
+    ]
+    if row.special:
+        checks.append(
+            cases_check(
+                f"{name}-special-values",
+                f"{name} is right on {row.special_title}",
+                [name],
+                lambda: [row.special],
+                body,
+                row.points,
+                describe,
+            )
+        )
+    checks.append(
+        hidden_check(
+            f"{name}-hidden",
+            f"{name} agrees with the reference on hidden inputs",
+            [name],
+            lambda rng: [row.hidden(rng) for _ in range(row.hidden_cases)],
+            body,
+            row.points,
+        )
+    )
+    return checks
+
+
+# -- mutants -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """The reference with one classic mistake, and how to recognise it.
+
+    `implementation` is written as a learner would write the wrong function;
+    its source replaces `replaces` in a copy of a module's source (the
+    reference's in the grader, the solution's in the project's tests).
+    `probe` computes, on any subject, a value where the mistake shows.
+    """
+
+    misconception: str
+    replaces: str
+    implementation: Callable[..., Any]
+    probe: Callable[[Subject], Any]
+    explanation: str
+    rtol: float = RTOL
+    atol: float = ATOL
+
+
+def mutant_source(base_source: str, mutant: Mutant) -> str:
+    """`base_source` with the mutant's definition appended and bound to the replaced name."""
+    code = textwrap.dedent(inspect.getsource(mutant.implementation))
+    name = mutant.implementation.__name__
+    return (
+        f"{base_source}\n\n# mutant: {mutant.misconception}\n{code}\n{mutant.replaces} = {name}\n"
+    )
+
+
+def mutant_module(reference: str, mutant: Mutant) -> types.ModuleType:
+    """The reference module rebuilt with the mutant in place, in the grader process."""
+    base = inspect.getsource(importlib.import_module(reference))
+    module = types.ModuleType(f"mutant_{mutant.misconception.replace('-', '_')}")
+    exec(
+        compile(mutant_source(base, mutant), f"<mutant {mutant.misconception}>", "exec"),
+        module.__dict__,
+    )
+    return module
+
+
+def calls(function: str, *args: Any, **kwargs: Any) -> Callable[[Subject], Any]:
+    """A probe that calls one function with fixed arguments."""
+    return lambda subject: subject.call(function, *args, **kwargs)
+
+
+# -- the exercise --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise: its reference, the names a learner must define, and its checks."""
+
+    name: str
+    title: str
+    reference: str
+    functions: tuple[str, ...]
+    checks: tuple[Check, ...]
+    mutants: tuple[Mutant, ...] = ()
+    hints: tuple[str, ...] = ()
+
+    @cached_property
+    def reference_module(self) -> types.ModuleType:
+        return importlib.import_module(self.reference)

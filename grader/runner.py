@@ -1,0 +1,183 @@
+"""Grading one learner file: static checks, the worker, the scored checks, diagnoses.
+
+The learner's code runs only in the worker; everything that decides a
+verdict (inputs, expected values, comparisons, diagnoses) runs here.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from grader import catalog, static
+from grader.checks.base import (
+    Abort,
+    Check,
+    Context,
+    Exercise,
+    ModuleSubject,
+    Mutant,
+    Verdict,
+    WorkerSubject,
+    mutant_module,
+)
+from grader.checks.compare import agrees
+from grader.result import CheckResult, ExerciseResult
+from grader.worker import LearnerError, Limits, Worker
+
+PUBLIC_SEED = "neurograde-public-seed"
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to grade: device, per-call time limit, hypothesis budget, secret."""
+
+    device: str = "cpu"
+    timeout_s: float | None = None
+    max_examples: int = 10
+    secret: str = PUBLIC_SEED
+
+    @classmethod
+    def from_environment(cls, **overrides: object) -> Options:
+        secret = os.environ.get("NEUROGRADE_SECRET") or PUBLIC_SEED
+        return cls(secret=secret, **overrides)  # type: ignore[arg-type]
+
+
+def grade(name: str, path: Path, options: Options) -> ExerciseResult:
+    """Grade the learner's file at `path` for the exercise `name`.
+
+    The worker is started first, so that it boots while the grader imports
+    the exercise's checks (and hypothesis).
+    """
+    started = time.perf_counter()
+    source = path.read_bytes()[: static.MAX_SOURCE_BYTES].decode("utf-8", errors="replace")
+    tree = static.parse(source)
+    worker = Worker(
+        path=path.resolve(),
+        module_name=f"learner_{name}",
+        allowed=catalog.allowed_imports(name),
+        timeout_s=options.timeout_s or catalog.timeout_s(name),
+        limits=Limits(memory_mb=catalog.memory_mb(name)),
+        device=options.device,
+    )
+    try:
+        if not isinstance(tree, SyntaxError):
+            worker.start()
+        exercise = catalog.load(name)
+        result = ExerciseResult(exercise=name, device=options.device, title=exercise.title)
+        blocked = _static_checks(exercise, tree, result)
+        blocked.update(_smoke_checks(exercise, worker, result) if not blocked.get("*") else {})
+        ctx = Context(
+            exercise=exercise.name,
+            learner=WorkerSubject(worker),
+            reference=ModuleSubject(exercise.reference_module),
+            secret=options.secret,
+            device=options.device,
+            max_examples=options.max_examples,
+        )
+        for check in exercise.checks:
+            result.checks.append(_run_check(check, ctx, blocked))
+        _diagnose(exercise, ctx, result)
+        if worker.refused and result.zeroed_by is None:
+            result.zeroed_by = (
+                f"your code tried to import {worker.refused[0]!r}, which is not allowed"
+            )
+    finally:
+        worker.close()
+    result.duration_s = time.perf_counter() - started
+    return result
+
+
+def _static_checks(exercise: Exercise, tree: object, result: ExerciseResult) -> dict[str, str]:
+    """Syntax and imports; returns what blocks the scored checks ("*" blocks all)."""
+    if isinstance(tree, SyntaxError):
+        where = f"line {tree.lineno}: " if tree.lineno else ""
+        message = f"your file does not parse ({where}{tree.msg})"
+        result.checks.append(CheckResult("syntax", "static", False, 0.0, 0.0, message))
+        return {"*": message}
+    result.checks.append(CheckResult("syntax", "static", True, 0.0, 0.0))
+    refused = static.refused_imports(tree, catalog.allowed_imports(exercise.name))
+    if refused:
+        name, line = refused[0]
+        message = (
+            f"line {line}: import of {name!r} is not allowed in this exercise "
+            f"(allowed: {', '.join(catalog.allowed_imports(exercise.name)[:3])} and pure-computation "
+            "standard-library modules); the score is zero until it is removed"
+        )
+        result.checks.append(CheckResult("allowed-imports", "static", False, 0.0, 0.0, message))
+        result.zeroed_by = message
+    else:
+        result.checks.append(CheckResult("allowed-imports", "static", True, 0.0, 0.0))
+    return {}
+
+
+def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) -> dict[str, str]:
+    """Import the file in the worker and compare signatures; returns the blocked names."""
+    try:
+        described = worker.describe(list(exercise.functions))
+    except LearnerError as error:
+        message = error.describe()
+        result.checks.append(CheckResult("imports-cleanly", "smoke", False, 0.0, 0.0, message))
+        return {"*": f"your file could not be imported: {message}"}
+    result.checks.append(CheckResult("imports-cleanly", "smoke", True, 0.0, 0.0))
+    blocked: dict[str, str] = {}
+    for name in exercise.functions:
+        expected = static.expected_signature(getattr(exercise.reference_module, name))
+        problem = static.signature_problem(name, expected, described.get(name, {"kind": "missing"}))
+        if problem:
+            blocked[name] = problem
+    message = "; ".join(blocked.values())
+    result.checks.append(CheckResult("signatures", "smoke", not blocked, 0.0, 0.0, message))
+    return blocked
+
+
+def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResult:
+    reason = blocked.get("*") or next((blocked[n] for n in check.uses if n in blocked), None)
+    if reason:
+        verdict = Verdict(False, f"not run: {reason}")
+    else:
+        try:
+            verdict = check.run(ctx)
+        except (LearnerError, Abort) as error:
+            failure = error.error if isinstance(error, Abort) else error
+            verdict = Verdict(False, failure.describe())
+    return CheckResult(
+        id=check.id,
+        kind=check.kind,
+        passed=verdict.passed,
+        points=check.points if verdict.passed else 0.0,
+        max_points=check.points,
+        message=verdict.message or ("" if verdict.passed else "failed"),
+        visibility="hidden" if check.kind == "hidden" else "visible",
+        counterexample=verdict.counterexample,
+        series=verdict.series,
+    )
+
+
+def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
+    """Name the misconceptions behind failed checks: the learner behaves like a mutant."""
+    uses = {check.id: check.uses for check in exercise.checks}
+    failed = [c for c in result.checks if not c.passed and c.id in uses]
+    suspects = {name for c in failed for name in uses[c.id]}
+    for mutant in exercise.mutants:
+        if mutant.replaces not in suspects or not _behaves_like(mutant, exercise, ctx):
+            continue
+        result.misconceptions.append(mutant.misconception)
+        for check in failed:
+            if mutant.replaces in uses[check.id] and check.misconception is None:
+                check.misconception = mutant.misconception
+                check.message = f"{check.message}\nLikely cause: {mutant.explanation}"
+
+
+def _behaves_like(mutant: Mutant, exercise: Exercise, ctx: Context) -> bool:
+    try:
+        received = mutant.probe(ctx.learner)
+    except (LearnerError, Abort):
+        return False
+    expected = mutant.probe(ctx.reference)
+    mistaken = mutant.probe(ModuleSubject(mutant_module(exercise.reference, mutant)))
+    return agrees(mistaken, received, mutant.rtol, mutant.atol) and not agrees(
+        expected, received, mutant.rtol, mutant.atol
+    )
