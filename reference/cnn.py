@@ -98,10 +98,10 @@ def conv2d_backward(
     # fields overlap when S < K, so the contributions are added, one offset at a time.
     dx_pad = np.zeros(x_pad.shape, dtype=np.result_type(dout, w))
     for p in range(kh):
+        rows = slice(p, p + stride * oh, stride)  # x_pad rows S i + p, i < OH
         for q in range(kw):
-            dx_pad[:, :, p : p + stride * oh : stride, q : q + stride * ow : stride] += dcols[
-                :, :, p, q
-            ]
+            columns = slice(q, q + stride * ow, stride)
+            dx_pad[:, :, rows, columns] += dcols[:, :, p, q]
     dx = dx_pad[:, :, padding : padding + h, padding : padding + width]
     return np.ascontiguousarray(dx), dw, db
 
@@ -137,10 +137,11 @@ def maxpool2d_backward(
     _, _, oh, ow = dout.shape
     dx = np.zeros(x.shape, dtype=np.result_type(dout, x))
     for p in range(size):
+        rows = slice(p, p + stride * oh, stride)  # x rows S i + p, i < OH
         for q in range(size):
+            columns = slice(q, q + stride * ow, stride)
             # windows whose max sits at offset (p, q) send dout to x[S i + p, S j + q]
-            routed = np.where(idx == p * size + q, dout, 0)
-            dx[:, :, p : p + stride * oh : stride, q : q + stride * ow : stride] += routed
+            dx[:, :, rows, columns] += np.where(idx == p * size + q, dout, 0)
     return dx
 
 
