@@ -1,0 +1,369 @@
+"""The question bank: one TOML file per topic in `grader/quiz/bank/`, validated on load.
+
+A topic file::
+
+    topic = "activations"              # must equal the file name's stem
+    title = "Activation functions"
+    description = "Sigmoid, tanh, ReLU and friends: ranges, gradients, failure modes."
+    order = 3                          # position in `neurograde quiz`'s list
+
+    [[questions]]
+    id = "sigmoid-range"               # slug; the stable question id is "activations/sigmoid-range"
+    kind = "single"                    # single | multiple | true-false | numeric | parameterised
+    text = "Which interval contains every output of the sigmoid?"
+    choices = [
+      { text = "(0, 1)", correct = true },
+      { text = "(-1, 1)" },
+    ]
+    explanation = "..."                # shown after the question is answered
+
+Per kind:
+
+- `single`: 2-8 `choices`, exactly one with `correct = true`;
+- `multiple` (select all that apply): 3-8 `choices`, at least one right and one wrong;
+- `true-false`: `answer = true|false`;
+- `numeric`: `answer` (a number) and `tolerance` (absolute, >= 0);
+- `parameterised`: `function` (a name in `grader.quiz.answers`), `tolerance`, and a
+  `[questions.params]` table giving each of the function's parameters either
+  `{ min = 100, max = 5000, step = 100 }` (integers) or `{ choices = [0.5, 0.9] }`;
+  the text names them as `{n_samples}` placeholders (`str.format` syntax).
+
+Every question needs a non-empty `explanation`. Unknown keys are errors (a typo
+would otherwise silently drop a field), and so are backslashes in any text
+(they would clash with GIFT's escapes). Errors are `BankError`s naming the
+file and the question.
+"""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+import math
+import re
+import string
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from grader.quiz.answers import ANSWER_FUNCTIONS
+
+KINDS = ("single", "multiple", "true-false", "numeric", "parameterised")
+CHOICE_KINDS = ("single", "multiple")
+MAX_CHOICES = 8
+
+_SLUG = re.compile(r"[a-z0-9]+(-[a-z0-9]+)*")
+_TOPIC_KEYS = {"topic", "title", "description", "order", "questions"}
+_COMMON_KEYS = {"id", "kind", "text", "explanation"}
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    bool: "true or false",
+    list: "a list",
+    dict: "a table",
+}
+_KIND_KEYS = {
+    "single": {"choices"},
+    "multiple": {"choices"},
+    "true-false": {"answer"},
+    "numeric": {"answer", "tolerance"},
+    "parameterised": {"function", "params", "tolerance"},
+}
+
+
+class BankError(ValueError):
+    """A topic file that does not follow the bank format."""
+
+    def __init__(self, source: str, message: str, question: str | None = None) -> None:
+        where = f"{source}: question {question!r}" if question else source
+        super().__init__(f"{where}: {message}")
+        self.source = source
+        self.question = question
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool = False
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of a parameterised question and the values it is drawn from."""
+
+    name: str
+    values: Sequence[int | float]
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    topic: str
+    kind: str
+    text: str
+    explanation: str
+    choices: tuple[Choice, ...] = ()
+    answer: bool | float | None = None
+    tolerance: float = 0.0
+    function: str | None = None
+    params: tuple[Param, ...] = ()
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    description: str
+    order: int
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    topics: dict[str, Topic]
+
+    @property
+    def questions(self) -> list[Question]:
+        return [q for t in self.topics.values() for q in t.questions]
+
+    def question(self, question_id: str) -> Question | None:
+        topic = self.topics.get(question_id.split("/", 1)[0])
+        return next((q for q in topic.questions if q.id == question_id), None) if topic else None
+
+
+def bank_directory() -> Path:
+    """The folder of the packaged topic files."""
+    return Path(__file__).parent / "bank"
+
+
+def load_bank(directory: Path | None = None) -> Bank:
+    """Load and validate every `*.toml` topic file of `directory` (default: the packaged bank)."""
+    folder = Path(directory) if directory is not None else bank_directory()
+    topics = [load_topic(path) for path in sorted(folder.glob("*.toml"))]
+    if not topics:
+        raise BankError(str(folder), "no topic files (*.toml) found")
+    orders: dict[int, str] = {}
+    for topic in topics:
+        if topic.order in orders:
+            raise BankError(
+                f"{topic.id}.toml",
+                f"order {topic.order} is also used by {orders[topic.order]}.toml",
+            )
+        orders[topic.order] = topic.id
+    return Bank({t.id: t for t in sorted(topics, key=lambda t: t.order)})
+
+
+def load_topic(path: Path) -> Topic:
+    """Load and validate one topic file."""
+    source = path.name
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise BankError(source, f"cannot be read as TOML: {exc}") from exc
+    _no_unknown_keys(data, _TOPIC_KEYS, source, None, "topic file")
+    topic_id = _field(data, "topic", str, source)
+    if topic_id != path.stem:
+        raise BankError(source, f"topic = {topic_id!r} must match the file name {path.stem!r}")
+    title = _text(data, "title", source)
+    description = _text(data, "description", source)
+    order = _field(data, "order", int, source)
+    raw_questions = _field(data, "questions", list, source)
+    if not raw_questions:
+        raise BankError(source, "has no [[questions]]")
+    questions: list[Question] = []
+    for index, raw in enumerate(raw_questions, start=1):
+        if not isinstance(raw, dict):
+            raise BankError(source, f"[[questions]] entry {index} is not a table")
+        question = _question(raw, topic_id, source, index)
+        if any(q.id == question.id for q in questions):
+            raise BankError(source, "the id is used twice in this file", question.id)
+        questions.append(question)
+    return Topic(topic_id, title, description, order, tuple(questions))
+
+
+def _question(raw: dict[str, Any], topic: str, source: str, index: int) -> Question:
+    slug = raw.get("id")
+    if not isinstance(slug, str) or not _SLUG.fullmatch(slug):
+        raise BankError(
+            source, f"question {index} needs an id of lowercase words joined by '-' (got {slug!r})"
+        )
+    qid = f"{topic}/{slug}"
+    kind = raw.get("kind")
+    if kind not in KINDS:
+        raise BankError(source, f"kind must be one of {', '.join(KINDS)} (got {kind!r})", qid)
+    _no_unknown_keys(raw, _COMMON_KEYS | _KIND_KEYS[kind], source, qid, f"a {kind} question")
+    fields: dict[str, Any] = {
+        "id": qid,
+        "topic": topic,
+        "kind": kind,
+        "text": _text(raw, "text", source, qid),
+        "explanation": _text(raw, "explanation", source, qid),
+    }
+    if kind in CHOICE_KINDS:
+        fields["choices"] = _choices(raw, kind, source, qid)
+    elif kind == "true-false":
+        fields["answer"] = _field(raw, "answer", bool, source, qid)
+    else:
+        fields["tolerance"] = _number(raw, "tolerance", source, qid)
+        if fields["tolerance"] < 0:
+            raise BankError(source, "tolerance must be >= 0", qid)
+        if kind == "numeric":
+            fields["answer"] = _number(raw, "answer", source, qid)
+        else:
+            fields["function"], fields["params"] = _parameterised(raw, fields["text"], source, qid)
+    return Question(**fields)
+
+
+def _choices(raw: dict[str, Any], kind: str, source: str, qid: str) -> tuple[Choice, ...]:
+    entries = _field(raw, "choices", list, source, qid)
+    low = 2 if kind == "single" else 3
+    if not low <= len(entries) <= MAX_CHOICES:
+        raise BankError(source, f"a {kind} question needs {low}-{MAX_CHOICES} choices", qid)
+    choices: list[Choice] = []
+    for entry in entries:
+        if not isinstance(entry, dict):
+            raise BankError(
+                source, 'each choice must be a table { text = "...", correct = true }', qid
+            )
+        _no_unknown_keys(entry, {"text", "correct"}, source, qid, "a choice")
+        correct = entry.get("correct", False)
+        if not isinstance(correct, bool):
+            raise BankError(source, "a choice's correct must be true or false", qid)
+        choices.append(Choice(_text(entry, "text", source, qid), correct))
+    if len({c.text for c in choices}) != len(choices):
+        raise BankError(source, "two choices have the same text", qid)
+    right = sum(c.correct for c in choices)
+    if kind == "single" and right != 1:
+        raise BankError(
+            source, f"a single-choice question needs exactly 1 correct choice (has {right})", qid
+        )
+    if kind == "multiple" and not 0 < right < len(choices):
+        raise BankError(source, "a multiple-choice question needs right and wrong choices", qid)
+    return tuple(choices)
+
+
+def _parameterised(
+    raw: dict[str, Any], text: str, source: str, qid: str
+) -> tuple[str, tuple[Param, ...]]:
+    name = _field(raw, "function", str, source, qid)
+    function = ANSWER_FUNCTIONS.get(name)
+    if function is None:
+        raise BankError(
+            source,
+            f"function {name!r} is not in grader.quiz.answers "
+            f"(known: {', '.join(sorted(ANSWER_FUNCTIONS))})",
+            qid,
+        )
+    specs = _field(raw, "params", dict, source, qid)
+    params = tuple(_param(key, spec, source, qid) for key, spec in specs.items())
+    declared = {p.name for p in params}
+    signature = inspect.signature(function).parameters
+    required = {n for n, p in signature.items() if p.default is inspect.Parameter.empty}
+    if not required <= declared <= set(signature):
+        raise BankError(
+            source,
+            f"params {sorted(declared)} do not match {name}({', '.join(signature)}): "
+            f"declare every parameter without a default and nothing else",
+            qid,
+        )
+    try:
+        placeholders = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as exc:
+        raise BankError(source, f"the text is not a valid str.format template: {exc}", qid) from exc
+    if placeholders != declared:
+        raise BankError(
+            source,
+            f"the text's placeholders {sorted(placeholders)} must be exactly the params "
+            f"{sorted(declared)}",
+            qid,
+        )
+    for corner in itertools.product(*[(min(p.values), max(p.values)) for p in params]):
+        values = dict(zip([p.name for p in params], corner, strict=True))
+        try:
+            text.format(**values)
+            result = function(**values)
+        except (ArithmeticError, ValueError) as exc:
+            raise BankError(source, f"{name}({values}) fails: {exc!r}", qid) from exc
+        if (
+            isinstance(result, bool)
+            or not isinstance(result, (int, float))
+            or not math.isfinite(result)
+        ):
+            raise BankError(
+                source, f"{name}({values}) returned {result!r}, not a finite number", qid
+            )
+    return name, params
+
+
+def _param(name: str, spec: Any, source: str, qid: str) -> Param:
+    if not isinstance(spec, dict):
+        raise BankError(source, f"params.{name} must be a table", qid)
+    if set(spec) == {"choices"}:
+        values = spec["choices"]
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(_is_number(v) and math.isfinite(v) for v in values)
+        ):
+            raise BankError(
+                source, f"params.{name}.choices must be a non-empty list of numbers", qid
+            )
+        return Param(name, tuple(values))
+    _no_unknown_keys(spec, {"min", "max", "step"}, source, qid, f"params.{name}")
+    bounds = [spec.get("min"), spec.get("max"), spec.get("step", 1)]
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in bounds):
+        raise BankError(
+            source, f"params.{name} needs integer min and max (and step), or a list of choices", qid
+        )
+    low, high, step = bounds
+    if step <= 0 or low > high:
+        raise BankError(source, f"params.{name} needs min <= max and step > 0", qid)
+    return Param(name, range(low, high + 1, step))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _field(table: dict[str, Any], key: str, kind: type, source: str, qid: str | None = None) -> Any:
+    value = table.get(key)
+    if value is None:
+        raise BankError(source, f"{key} is missing", qid)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        raise BankError(source, f"{key} must be {_TYPE_NAMES[kind]} (got {value!r})", qid)
+    return value
+
+
+def _number(table: dict[str, Any], key: str, source: str, qid: str) -> float:
+    value = table.get(key)
+    if not _is_number(value) or not math.isfinite(value):
+        raise BankError(source, f"{key} must be a finite number (got {value!r})", qid)
+    return float(value)
+
+
+def _text(table: dict[str, Any], key: str, source: str, qid: str | None = None) -> str:
+    value = _field(table, key, str, source, qid).strip()
+    if not value:
+        raise BankError(source, f"{key} is empty", qid)
+    if "\\" in value:
+        raise BankError(
+            source, f"{key} contains a backslash (it would clash with GIFT escapes)", qid
+        )
+    return value
+
+
+def _no_unknown_keys(
+    table: dict[str, Any], allowed: Iterable[str], source: str, qid: str | None, what: str
+) -> None:
+    unknown = sorted(set(table) - set(allowed))
+    if unknown:
+        raise BankError(
+            source,
+            f"unknown key(s) {', '.join(unknown)} for {what} (allowed: {', '.join(sorted(allowed))})",
+            qid,
+        )
