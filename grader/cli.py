@@ -80,11 +80,16 @@ def list_command(workspace: Path | None) -> None:
         else:
             status, score = ("not graded yet" if present else "no file"), "-"
         rows.append((name, "exercise", status, score))
-    for name, entry in sorted(progress.items()):
-        if entry.get("kind") == "quiz" and "best_score" in entry:
+    from grader.quiz.bank import load_bank
+
+    for topic in load_bank().topics.values():
+        entry = progress.get(f"quiz:{topic.id}", {})
+        if "best_score" in entry:
             best = entry["best_score"]
             status = "done" if best >= entry["max_score"] else "in progress"
-            rows.append((name, "quiz", status, f"{best:g} / {entry['max_score']:g}"))
+            rows.append((f"quiz:{topic.id}", "quiz", status, f"{best:g} / {entry['max_score']:g}"))
+        else:
+            rows.append((f"quiz:{topic.id}", "quiz", "not taken yet", "-"))
     width = max(len(r[0]) for r in rows)
     click.echo(f"{'name':<{width}}  {'kind':<8}  {'status':<15}  best")
     for name, kind, status, score in rows:
