@@ -162,6 +162,8 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
     failed = [c for c in result.checks if not c.passed and c.id in uses]
     suspects = {name for c in failed for name in uses[c.id]}
     for mutant in exercise.mutants:
+        if mutant.misconception in result.misconceptions:
+            continue
         if mutant.replaces not in suspects or not _behaves_like(mutant, exercise, ctx):
             continue
         result.misconceptions.append(mutant.misconception)

@@ -93,6 +93,8 @@ def difference(
         return f"{label}expected {describe_type(expected)}, received {describe_type(received)}"
     if isinstance(expected, np.ndarray) and got.shape != want.shape:
         return f"{label}expected shape {want.shape}, received shape {got.shape}"
+    if want.ndim == 0 and got.size != 1:
+        return f"{label}expected a number, received an array of shape {got.shape}"
     if got.dtype.kind == "c":
         return f"{label}received complex numbers"
     got = got.astype(np.float64)

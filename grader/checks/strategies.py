@@ -9,6 +9,7 @@ tested separately, with extreme values declared next to each function.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -58,46 +59,148 @@ def hidden_array(rng: np.random.Generator, scale: float = 10.0, max_dims: int = 
     return rng.normal(0.0, scale, size=shape)
 
 
-# -- helpers shared by the exercises that take batches (losses, backprop) -------------
+# -- examples built from drawn sizes (static strategies: cheap to draw, easy to shrink) ---
 
 
-def same_shape(
-    count: int, scales: tuple[float, ...] = SCALES, max_dims: int = 3
-) -> st.SearchStrategy[tuple[np.ndarray, ...]]:
-    """`count` float64 arrays sharing one small random shape."""
-    return shapes(max_dims=max_dims).flatmap(
-        lambda shape: st.tuples(*(arrays(shape, scales) for _ in range(count)))
+class Filler:
+    """Makes the arrays of one example: each call fills the next array from the next seed."""
+
+    def __init__(self, seed: int, scale: float, style: str) -> None:
+        self.seed, self.scale, self.style, self.count = seed, scale, style, 0
+
+    def __call__(self, *shape: int) -> np.ndarray:
+        """A float64 array of this shape, filled as `fill` does."""
+        self.count += 1
+        return fill(tuple(shape), self.seed + self.count, self.scale, self.style)
+
+    def labels(self, n: int, classes: int) -> np.ndarray:
+        """`n` int64 class indices in [0, classes)."""
+        self.count += 1
+        rng = np.random.default_rng(self.seed + self.count)
+        return rng.integers(0, classes, size=n).astype(np.int64)
+
+
+def built(
+    build: Any, *sizes: st.SearchStrategy[Any], scales: tuple[float, ...] = SCALES
+) -> st.SearchStrategy[Any]:
+    """`build(filler, *drawn sizes)` for drawn sizes and a drawn seed, scale and style.
+
+    Unlike `flatmap`, no strategy is created per example, so drawing stays cheap;
+    hypothesis shrinks the sizes, then the seed, the scale and the style.
+    """
+    return st.builds(
+        lambda seed, scale, style, *drawn: build(Filler(seed, scale, style), *drawn),
+        st.integers(0, 2**32 - 1),
+        st.sampled_from(scales),
+        st.sampled_from(STYLES),
+        *sizes,
     )
 
 
-def labels_for(n: int, classes: int, seed: int) -> np.ndarray:
-    """`n` int64 class indices in [0, classes), drawn from `seed`."""
-    return np.random.default_rng(seed).integers(0, classes, size=n).astype(np.int64)
-
-
-def logits_and_labels(
-    max_n: int = 5, max_k: int = 5, scales: tuple[float, ...] = SCALES
-) -> st.SearchStrategy[tuple[np.ndarray, np.ndarray]]:
-    """(logits (N, K), int labels (N,)) with N, K >= 1 small; labels drawn from a seed."""
-    dims = st.tuples(st.integers(1, max_n), st.integers(1, max_k))
-    return dims.flatmap(
-        lambda nk: st.tuples(
-            arrays(nk, scales),
-            st.builds(labels_for, st.just(nk[0]), st.just(nk[1]), st.integers(0, 2**32 - 1)),
-        )
-    )
+def sides(low: int = 1, high: int = 5) -> st.SearchStrategy[int]:
+    """One array side, `low` to `high`."""
+    return st.integers(low, high)
 
 
 def hidden_logits_and_labels(
     rng: np.random.Generator, scale: float = 10.0, max_n: int = 6, max_k: int = 6
 ) -> tuple[np.ndarray, np.ndarray]:
-    """A hidden (logits, labels) pair of a random small size."""
+    """A hidden (logits (N, K), int labels (N,)) pair of a random small size."""
     n, k = int(rng.integers(1, max_n + 1)), int(rng.integers(1, max_k + 1))
     return rng.normal(0.0, scale, size=(n, k)), rng.integers(0, k, size=n).astype(np.int64)
 
 
 def stacked_twice(value: Any) -> Any:
-    """The batch seen twice: every array argument concatenated with itself along axis 0."""
+    """The batch seen twice: an array argument concatenated with itself along axis 0."""
     if isinstance(value, np.ndarray) and value.ndim >= 1:
         return np.concatenate([value, value], axis=0)
     return value
+
+
+def seeds() -> st.SearchStrategy[int]:
+    """Seeds for numpy generators built on both sides of a comparison (scenarios)."""
+    return st.integers(0, 2**32 - 1)
+
+
+def seed_or_none() -> st.SearchStrategy[int | None]:
+    """A seed, or None for "no generator" (functions whose `rng` is optional)."""
+    return st.one_of(st.none(), seeds())
+
+
+def finite_floats(values: Any) -> list[float]:
+    """A trajectory as plain floats for a plot, cut at its first non-finite value."""
+    out: list[float] = []
+    try:
+        items = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return out
+    for v in items:
+        if not np.isfinite(v):
+            break
+        out.append(v)
+    return out
+
+
+def sklearn_data(filename: str, skiprows: int = 0) -> np.ndarray | None:
+    """A data file scikit-learn ships in `sklearn/datasets/data`, parsed as a float array.
+
+    Read from the installed package (never the network) without importing
+    scikit-learn, which costs a second or two; None if the file is not there
+    (the caller then asks scikit-learn's own loader).
+    """
+    import gzip
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / "datasets" / "data" / filename
+    if not path.is_file():
+        return None
+    opener = gzip.open if filename.endswith(".gz") else open
+    with opener(path, "rt") as handle:
+        return np.loadtxt(handle, delimiter=",", skiprows=skiprows, ndmin=2)
+
+
+_HUNG: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def scenario_on(subject: Any, what: str, function: Any, *args: Any) -> Any:
+    """`subject.scenario(function, *args)`, where `what` names the learner code it exercises.
+
+    Once a scenario about `what` ran out of time on this subject, later ones
+    fail at once (as `Worker.call` does for functions), so one endless loop
+    costs one time-out rather than one per check and diagnosis probe.
+    """
+    from grader.worker import LearnerError
+
+    hung = _HUNG.setdefault(subject, set())
+    if what in hung:
+        raise LearnerError("timeout", f"skipped: {what} did not finish in an earlier check")
+    try:
+        return subject.scenario(function, *args)
+    except LearnerError as error:
+        if error.kind != "timeout":
+            raise
+        hung.add(what)
+        message = error.message
+        message = f"{what} {message[3:]}" if message.startswith("it ") else f"{what}: {message}"
+        raise LearnerError("timeout", message) from None
+
+
+def learner_scenario(ctx: Any, what: str, function: Any, *args: Any) -> Any:
+    """The learner's side of a scenario: its result, or the LearnerError its code raised.
+
+    An exception in the learner's code comes back as a value (so the check
+    can say which input); a time-out or crash aborts the check.
+    """
+    from grader.checks.base import Abort
+    from grader.worker import LearnerError
+
+    try:
+        return scenario_on(ctx.learner, what, function, *args)
+    except LearnerError as error:
+        if error.kind != "exception":
+            raise Abort(error) from None
+        return error

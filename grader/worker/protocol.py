@@ -44,6 +44,9 @@ class Named:
 
     name: str
 
+    def __repr__(self) -> str:
+        return self.name
+
 
 def _sigmoid(z: Any) -> Any:
     return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=np.float64)))

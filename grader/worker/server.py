@@ -194,8 +194,24 @@ def describe_exception(exc: BaseException) -> dict[str, str]:
 
 
 def _snapshot(args: list[Any], kwargs: dict[str, Any]) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    labelled = [(f"argument {i + 1}", a) for i, a in enumerate(args)] + list(kwargs.items())
-    return [(label, a, a.copy()) for label, a in labelled if type(a) is np.ndarray]
+    """Copies of every array among the arguments, nested ones (e.g. params["W1"]) included."""
+    found: list[tuple[str, np.ndarray, np.ndarray]] = []
+
+    def visit(label: str, value: Any) -> None:
+        if type(value) is np.ndarray:
+            found.append((label, value, value.copy()))
+        elif type(value) in (list, tuple):
+            for i, item in enumerate(value):
+                visit(f"{label}[{i}]", item)
+        elif type(value) is dict:
+            for key, item in value.items():
+                visit(f"{label}[{key!r}]", item)
+
+    for i, arg in enumerate(args):
+        visit(f"argument {i + 1}", arg)
+    for key, arg in kwargs.items():
+        visit(key, arg)
+    return found
 
 
 def _same(array: np.ndarray, copy: np.ndarray) -> bool:

@@ -1,0 +1,873 @@
+"""Checks for `backprop`: the two-layer network's initialisation, passes and gradient check.
+
+Only `loss_and_grads` is a plain function of plain data, so only it has a
+table row. The rest need the worker's help (`grader.scenarios.backprop`):
+`init_params` takes a generator, `backward` takes the cache of the learner's
+own `forward`, `numerical_gradient` takes a function. Properties written by
+hand expose the classic mistakes:
+
+- duplicating the batch (X ⊕ X) leaves the loss and every gradient unchanged
+  (mean, not sum);
+- a batch of one, non-square weights and square ones (where a missing
+  transpose has the right shape but the wrong values);
+- logits of magnitude 1000 (softmax without max-subtraction);
+- `numerical_gradient` leaves x exactly as it found it, and agrees with the
+  learner's own `loss_and_grads` (the gradient check the exercise teaches).
+
+Networks are drawn with normal, non-zero parameters (biases included) and no
+pre-activation within 1e-3 of ReLU's kink, so central differences are exact
+to ~1e-9 and a dead unit never hides a wrong backward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from hypothesis import strategies as st
+
+from grader.checks.base import (
+    BATCH,
+    Abort,
+    Call,
+    Context,
+    Exercise,
+    Failure,
+    Fn,
+    Mutant,
+    Subject,
+    cases_check,
+    checks_for,
+    describe_call,
+    hidden_check,
+    learner_failure,
+    property_check,
+)
+from grader.checks.compare import describe_type, difference, show
+from grader.checks.strategies import sides, stacked_twice
+from grader.scenarios import backprop as scenarios
+from grader.worker import LearnerError
+
+KEYS = ("W1", "b1", "W2", "b2")
+Net = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]
+"""(X, params, labels): one batch through one network."""
+
+GRADCHECK_TOL = 1e-6
+"""Largest normwise relative error between a numerical and an analytic gradient."""
+
+# -- networks -------------------------------------------------------------------------
+
+
+def network(N: int, d: int, H: int, K: int, seed: int) -> Net:
+    """N samples, d inputs, H hidden units, K classes: normal weights and biases, no kink near 0."""
+    rng = np.random.default_rng(seed)
+    for _ in range(100):
+        X = rng.normal(size=(N, d))
+        W1, b1 = rng.normal(size=(H, d)), 0.5 * rng.normal(size=H)
+        if np.min(np.abs(X @ W1.T + b1)) > 1e-3:
+            break
+    params = {
+        "W1": W1,
+        "b1": b1,
+        "W2": rng.normal(size=(K, H)),
+        "b2": 0.5 * rng.normal(size=K),
+    }
+    return X, params, rng.integers(0, K, size=N).astype(np.int64)
+
+
+def networks() -> st.SearchStrategy[Net]:
+    """Networks of every small shape: N, d, H from 1, K from 2 classes."""
+    return st.builds(
+        network, sides(1, 4), sides(1, 5), sides(1, 5), sides(2, 4), st.integers(0, 2**32 - 1)
+    )
+
+
+def hidden_network(rng: np.random.Generator) -> Net:
+    N, d, H = (int(n) for n in rng.integers(1, 7, size=3))
+    return network(N, d, H, int(rng.integers(2, 6)), int(rng.integers(2**32)))
+
+
+def twice(net: Net) -> Net:
+    """The same network on the batch stacked twice."""
+    X, params, labels = net
+    return stacked_twice(X), params, stacked_twice(labels)
+
+
+def describe_net(net: Net) -> str:
+    X, params, labels = net
+    return f"X = {show(X)}, params = {show(params)}, labels = {show(labels)}"
+
+
+def _describe_first(nets: Sequence[Net]) -> str:
+    return describe_net(nets[0])
+
+
+# Logits of magnitude ~1000: row 1 has z2 = (330, 991, -1), row 2 (180, 1, -181).
+LARGE: Net = (
+    np.array([[1.0, 2.0], [0.5, -1.0]]),
+    {
+        "W1": np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
+        "b1": np.array([0.1, -0.2, 0.3]),
+        "W2": np.array([[300.0, 0.0, 0.0], [0.0, 0.0, 300.0], [-300.0, 0.0, 100.0]]),
+        "b2": np.array([0.0, 1.0, -1.0]),
+    },
+    np.array([0, 2]),
+)
+ONE = network(1, 3, 5, 2, seed=11)
+"""A batch of one, non-square weights."""
+WIDE = network(4, 2, 6, 3, seed=12)
+"""Non-square weights, d < H, O < H."""
+SQUARE = network(3, 3, 3, 3, seed=13)
+"""d = H = O: a missing transpose has the right shape here, only the values are wrong."""
+
+
+# -- talking to both sides ------------------------------------------------------------
+
+
+def _scenario(ctx: Context, function: Any, *args: Any) -> tuple[Any, Any] | Failure:
+    """(learner's value, reference's value) of one scenario, or why the learner's failed."""
+    try:
+        received = ctx.learner.scenario(function, *args)
+    except LearnerError as error:
+        if error.kind != "exception":
+            raise Abort(error) from None
+        return Failure(learner_failure(error, "your code"))
+    return received, ctx.reference.scenario(function, *args)
+
+
+def _values(ctx: Context, name: str, cases: Sequence[Call]) -> list[Any] | Failure:
+    """The learner's return values for `cases` (one round trip), or the first failure."""
+    try:
+        outcomes = ctx.learner.call_many(name, cases)
+    except LearnerError as error:
+        raise Abort(error) from None
+    values = []
+    for case, outcome in zip(cases, outcomes, strict=True):
+        if isinstance(outcome, LearnerError):
+            if outcome.kind != "exception":
+                raise Abort(outcome)
+            return Failure(learner_failure(outcome, name), describe_call(name, *case))
+        value, mutated = outcome
+        if mutated:
+            return Failure(
+                f"{name} modified its input ({', '.join(mutated)}); it must not change "
+                "its arguments",
+                describe_call(name, *case),
+            )
+        values.append(value)
+    return values
+
+
+def _difference(expected: Any, received: Any) -> str | None:
+    """`difference`, also when a number is expected and an array of several values comes back."""
+    if (
+        isinstance(expected, (int, float))
+        and isinstance(received, np.ndarray)
+        and received.size != 1
+    ):
+        return f"expected a number, received an array of shape {received.shape}"
+    return difference(expected, received)
+
+
+def _first(value: Any) -> Any:
+    """The first of a returned pair (probs of forward, loss of loss_and_grads), else None."""
+    if isinstance(value, (tuple, list)) and len(value) == 2:
+        return value[0]
+    return None
+
+
+def _pick(grads: Any, keys: Sequence[str]) -> Any:
+    """Some entries of a gradient dict (whatever came back, if not a dict)."""
+    if isinstance(grads, dict):
+        return {key: grads.get(key) for key in keys}
+    return grads
+
+
+# -- init_params ----------------------------------------------------------------------
+
+SIZES = st.tuples(sides(1, 6), sides(1, 6), sides(1, 6), st.integers(0, 2**32 - 1))
+
+
+def _describe_init(case: Sequence[int]) -> str:
+    d, H, O, seed = case  # noqa: E741
+    return f"init_params({d}, {H}, {O}, rng=np.random.default_rng({seed}))"
+
+
+def _init_params_body(ctx: Context, cases: Sequence[tuple[int, int, int, int]]) -> Failure | None:
+    outcome = _scenario(ctx, scenarios.init_params_many, [list(c) for c in cases])
+    if isinstance(outcome, Failure):
+        return Failure(outcome.message, _describe_init(cases[0]))
+    received, expected = outcome
+    for case, want, got in zip(cases, expected, received, strict=True):
+        found = difference(want, got)
+        if found:
+            return Failure(
+                f"{found}. He initialisation draws from the rng it is given, W1 first, then "
+                "W2, each with rng.normal(0.0, np.sqrt(2 / fan_in), size=shape) where fan_in is "
+                "the layer's number of inputs (d for W1, H for W2); both biases are zeros",
+                _describe_init(case),
+            )
+    return None
+
+
+def _init_params_hidden(rng: np.random.Generator) -> list[tuple[int, int, int, int]]:
+    return [
+        (*(int(n) for n in rng.integers(1, 9, size=3)), int(rng.integers(2**32))) for _ in range(6)
+    ]
+
+
+# -- forward --------------------------------------------------------------------------
+
+
+def _forward_body(ctx: Context, nets: Sequence[Net]) -> Failure | None:
+    cases = [((X, params), {}) for X, params, _ in nets]
+    values = _values(ctx, "forward", cases)
+    if isinstance(values, Failure):
+        return values
+    for net, case, value in zip(nets, cases, values, strict=True):
+        probs = _first(value)
+        if probs is None:
+            return Failure(
+                f"forward should return a pair (probs, cache), received {describe_type(value)}",
+                describe_net(net),
+            )
+        expected = ctx.reference.call("forward", *case[0])[0]
+        found = difference(expected, probs)
+        if found:
+            return Failure(
+                f"the probabilities (first value returned) differ: {found}", describe_net(net)
+            )
+    return None
+
+
+# -- backward -------------------------------------------------------------------------
+
+
+def _backward_body(ctx: Context, nets: Sequence[Net]) -> Failure | None:
+    outcome = _scenario(ctx, scenarios.gradients_many, [list(n) for n in nets])
+    if isinstance(outcome, Failure):
+        return Failure(outcome.message, describe_net(nets[0]))
+    received, expected = outcome
+    for net, want, got in zip(nets, expected, received, strict=True):
+        found = difference(want, got)
+        if found:
+            return Failure(
+                f"backward(params, cache, labels), with the cache of your forward, is wrong: "
+                f"{found}",
+                describe_net(net),
+            )
+    return None
+
+
+def _hidden_networks(rng: np.random.Generator) -> list[Net]:
+    return [hidden_network(rng) for _ in range(6)]
+
+
+# -- batch duplication: mean, not sum -------------------------------------------------
+
+WHY_MEAN = (
+    "The loss is the mean over the batch, so seeing every sample twice changes neither the "
+    "loss nor its gradients, while a sum doubles them. Divide by N = X.shape[0] once, in "
+    "delta2 = (probs - onehot) / N"
+)
+WHY_SHAPE = (
+    "A gradient has the shape of its parameter whatever the batch size: sum the per-sample "
+    "contributions over the batch (axis 0)"
+)
+
+
+def _duplication_failure(name: str, net: Net, right: Any, once: Any, again: Any) -> Failure | None:
+    """None if `again` (on X stacked twice) is `right` (the true value on X), else why not."""
+    if not _difference(right, again):
+        return None
+    wrong = _difference(right, once)
+    if wrong:
+        return Failure(
+            f"{name} is not right on the batch itself yet ({wrong}), so it cannot be right on "
+            "the batch stacked twice; fix that first",
+            describe_net(net),
+        )
+    found = _difference(once, again) or ""
+    if name == "loss_and_grads":
+        what = "another loss" if found.startswith("[0]") else "other gradients"
+    else:
+        what = "other gradients"
+    return Failure(
+        f"{name} on the batch stacked twice gives {what} than on the batch: "
+        f"{found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}",
+        describe_net(net),
+    )
+
+
+def _backward_duplication(ctx: Context, nets: Sequence[Net]) -> Failure | None:
+    doubled = [twice(net) for net in nets]
+    outcome = _scenario(ctx, scenarios.gradients_many, [list(n) for n in [*nets, *doubled]])
+    if isinstance(outcome, Failure):
+        return Failure(outcome.message, describe_net(nets[0]))
+    received, expected = outcome
+    n = len(nets)
+    for net, right, once, again in zip(nets, expected, received, received[n:], strict=False):
+        failure = _duplication_failure("backward", net, right, once, again)
+        if failure:
+            return failure
+    return None
+
+
+def _loss_and_grads_duplication(ctx: Context, nets: Sequence[Net]) -> Failure | None:
+    cases = [((params, X, labels), {}) for X, params, labels in [*nets, *map(twice, nets)]]
+    values = _values(ctx, "loss_and_grads", cases)
+    if isinstance(values, Failure):
+        return values
+    for net, case, once, again in zip(nets, cases, values, values[len(nets) :], strict=False):
+        right = ctx.reference.call("loss_and_grads", *case[0])
+        failure = _duplication_failure("loss_and_grads", net, right, once, again)
+        if failure:
+            return failure
+    return None
+
+
+# -- numerical_gradient ---------------------------------------------------------------
+
+STEPS = st.sampled_from([None, 1e-5, 1e-3, 1e-2])
+
+
+def _point(shape: tuple[int, ...], seed: int, scale: float) -> np.ndarray:
+    return np.random.default_rng(seed).uniform(-scale, scale, size=shape)
+
+
+POINTS = st.builds(
+    _point,
+    st.lists(sides(1, 3), min_size=1, max_size=3).map(tuple),
+    st.integers(0, 2**32 - 1),
+    st.sampled_from([1.0, 2.0]),
+)
+NUMGRAD_CASES = st.tuples(st.sampled_from(sorted(scenarios.FUNCTIONS)), POINTS, STEPS)
+
+
+def _describe_numgrad(case: Sequence[Any]) -> str:
+    function, x, h = case
+    step = "" if h is None else f", h={h:g}"
+    return f"numerical_gradient(f, {show(x)}{step}) with f = the test function {function!r}"
+
+
+def _numgrad_body(
+    ctx: Context, cases: Sequence[tuple[str, np.ndarray, float | None]]
+) -> Failure | None:
+    outcome = _scenario(ctx, scenarios.numerical_gradient_many, [list(c) for c in cases])
+    if isinstance(outcome, Failure):
+        return Failure(outcome.message, _describe_numgrad(cases[0]))
+    received, expected = outcome
+    for case, want, got in zip(cases, expected, received, strict=True):
+        found = difference(want[0], _first(got))
+        if found:
+            return Failure(
+                f"the gradient differs from central differences (f(x + h e_i) - f(x - h e_i)) / "
+                f"(2h) with the h given: {found}",
+                _describe_numgrad(case),
+            )
+    return None
+
+
+# Values where x + h - 2h + h (and for 0.5, x + h - h) is not exactly x in float64.
+ROUNDING = np.array([0.1, 0.7, 2.0 / 3.0, 1.1, -0.9, -1.3, 0.5])
+RESTORE_CASES = (
+    ("cubic", ROUNDING, None),
+    ("wave", ROUNDING.reshape(7, 1), 1e-3),
+    ("cubic", np.array([[0.1, 0.7, 1.1], [-0.9, 0.5, -1.3]]), None),
+)
+
+
+def _restores_body(
+    ctx: Context, cases: Sequence[tuple[str, np.ndarray, float | None]]
+) -> Failure | None:
+    outcome = _scenario(ctx, scenarios.numerical_gradient_many, [list(c) for c in cases])
+    if isinstance(outcome, Failure):
+        return Failure(outcome.message, _describe_numgrad(cases[0]))
+    received, expected = outcome
+    for case, got, want in zip(cases, received, expected, strict=True):
+        x = case[1]
+        grad, after = got if isinstance(got, (tuple, list)) and len(got) == 2 else (got, x)
+        rough = difference(want[0], grad, rtol=1e-3, atol=1e-6)
+        if rough:
+            return Failure(
+                "numerical_gradient must first compute a gradient (even a rough one) for this "
+                f"check to mean anything: {rough}",
+                _describe_numgrad(case),
+            )
+        if not isinstance(after, np.ndarray) or after.shape != x.shape:
+            continue
+        changed = np.argwhere(~(after == x))
+        if len(changed):
+            i = tuple(int(k) for k in changed[0])
+            return Failure(
+                f"after numerical_gradient returned, x{list(i)} held {float(after[i])!r} instead "
+                f"of its original {float(x[i])!r} ({len(changed)} of {x.size} entries changed). "
+                "Save the entry before perturbing it and assign the saved value back: adding h "
+                "and subtracting it again is not always exact in floating point",
+                _describe_numgrad(case),
+            )
+    return None
+
+
+def _normwise(a: np.ndarray, b: np.ndarray) -> float:
+    """max|a - b| / max(|a| + |b|), with a floor so that all-zero gradients compare absolutely."""
+    return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), 1e-3))
+
+
+def _gradcheck_body(ctx: Context, net: Net) -> Failure | None:
+    X, params, labels = net
+    outcome = _scenario(ctx, scenarios.gradient_check, X, params, labels)
+    if isinstance(outcome, Failure):
+        return outcome
+    got, want = outcome
+    analytic, numerical = got.get("analytic"), got.get("numerical")
+    if not isinstance(analytic, dict) or not isinstance(numerical, dict):
+        return Failure(
+            "loss_and_grads should return a pair (loss, grads) with grads a dict shaped like "
+            f"params; it returned {describe_type(analytic)} as grads"
+        )
+    wrong_loss = _difference(want["loss"], got.get("loss"))
+    if wrong_loss:
+        return Failure(
+            "the gradient check needs the right loss: loss_and_grads should return the mean "
+            f"cross-entropy first, but {wrong_loss}"
+        )
+    for key in KEYS:
+        a, n = analytic.get(key), numerical.get(key)
+        if not isinstance(a, np.ndarray) or not isinstance(n, np.ndarray) or a.shape != n.shape:
+            return Failure(
+                f"for {key}, loss_and_grads gave {describe_type(a)} and numerical_gradient "
+                f"{describe_type(n)}; both should have the shape of params[{key!r}], "
+                f"{params[key].shape}"
+            )
+        error = _normwise(a, n)
+        if not error <= GRADCHECK_TOL:
+            true = want["analytic"][key]
+            culprits = []
+            if not _normwise(a, true) <= GRADCHECK_TOL:
+                culprits.append("your backward pass (its gradient is not the true one)")
+            if not _normwise(n, true) <= GRADCHECK_TOL:
+                culprits.append(
+                    "your numerical_gradient (central differences of the right loss are not "
+                    "what it returned)"
+                )
+            blame = " and ".join(culprits) or "rounding: the two are close but not close enough"
+            i = np.unravel_index(int(np.argmax(np.abs(a - n))), a.shape)
+            return Failure(
+                f"the gradient check fails for {key}: numerical_gradient of your loss and "
+                f"your loss_and_grads differ by a relative {error:.2e} (at most "
+                f"{GRADCHECK_TOL:g} expected); at index {tuple(int(k) for k in i)} numerical "
+                f"{show(float(n[i]))}, analytic {show(float(a[i]))}. Compared with the "
+                f"reference, the culprit is {blame}"
+            )
+    return None
+
+
+def _numgrad_hidden(rng: np.random.Generator) -> list[tuple[str, np.ndarray, float | None]]:
+    cases = []
+    for _ in range(4):
+        shape = tuple(int(n) for n in rng.integers(1, 4, size=rng.integers(1, 3)))
+        h = [None, 1e-4, 1e-2][int(rng.integers(3))]
+        cases.append((str(rng.choice(sorted(scenarios.FUNCTIONS))), rng.normal(size=shape), h))
+    return cases
+
+
+# -- the table and the checks ---------------------------------------------------------
+
+TABLE = [
+    Fn(
+        "loss_and_grads",
+        st.builds(lambda net: ((net[1], net[0], net[2]), {}), networks()),
+        lambda rng: (lambda net: ((net[1], net[0], net[2]), {}))(hidden_network(rng)),
+        special=tuple(((p, X, y), {}) for X, p, y in (LARGE, ONE, WIDE, SQUARE)),
+        special_title="logits of magnitude 1000, a batch of one, non-square and square weights",
+        hidden_cases=6,
+    ),
+]
+
+NETS = st.lists(networks(), min_size=1, max_size=BATCH)
+
+CHECKS = [
+    property_check(
+        "init_params-matches-reference",
+        "init_params draws He-initialised weights from the generator, as the reference does",
+        ["init_params"],
+        st.lists(SIZES, min_size=1, max_size=BATCH),
+        _init_params_body,
+        describe=lambda cases: _describe_init(cases[0]),
+    ),
+    hidden_check(
+        "init_params-hidden",
+        "init_params agrees with the reference on hidden sizes and seeds",
+        ["init_params"],
+        _init_params_hidden,
+        _init_params_body,
+    ),
+    property_check(
+        "forward-matches-reference",
+        "forward gives the reference's probabilities",
+        ["forward"],
+        NETS,
+        _forward_body,
+        describe=_describe_first,
+    ),
+    cases_check(
+        "forward-large-logits",
+        "forward is finite and right for logits of magnitude 1000",
+        ["forward"],
+        lambda: [[LARGE]],
+        _forward_body,
+        describe=_describe_first,
+    ),
+    hidden_check(
+        "forward-hidden",
+        "forward agrees with the reference on hidden networks",
+        ["forward"],
+        _hidden_networks,
+        _forward_body,
+    ),
+    property_check(
+        "backward-matches-reference",
+        "backward, fed your forward's cache, gives the reference's gradients",
+        ["forward", "backward"],
+        NETS,
+        _backward_body,
+        points=2.0,
+        describe=_describe_first,
+    ),
+    cases_check(
+        "backward-batch-of-one-and-non-square",
+        "backward is right for a batch of one, non-square and square weights",
+        ["forward", "backward"],
+        lambda: [[ONE, WIDE, SQUARE]],
+        _backward_body,
+        describe=_describe_first,
+    ),
+    property_check(
+        "backward-batch-duplication",
+        "backward: duplicating the batch leaves every gradient unchanged",
+        ["forward", "backward"],
+        NETS,
+        _backward_duplication,
+        describe=_describe_first,
+    ),
+    hidden_check(
+        "backward-hidden",
+        "backward agrees with the reference on hidden networks",
+        ["forward", "backward"],
+        _hidden_networks,
+        _backward_body,
+    ),
+    *checks_for(TABLE[0]),
+    property_check(
+        "loss_and_grads-batch-duplication",
+        "loss_and_grads: duplicating the batch leaves the loss and the gradients unchanged",
+        ["loss_and_grads"],
+        NETS,
+        _loss_and_grads_duplication,
+        describe=_describe_first,
+    ),
+    property_check(
+        "numerical_gradient-matches-reference",
+        "numerical_gradient takes central differences with the given h",
+        ["numerical_gradient"],
+        st.lists(NUMGRAD_CASES, min_size=1, max_size=BATCH),
+        _numgrad_body,
+        describe=lambda cases: _describe_numgrad(cases[0]),
+    ),
+    cases_check(
+        "numerical_gradient-restores-input",
+        "numerical_gradient leaves x exactly as it found it",
+        ["numerical_gradient"],
+        lambda: [list(RESTORE_CASES)],
+        _restores_body,
+        describe=lambda cases: _describe_numgrad(cases[0]),
+    ),
+    property_check(
+        "numerical_gradient-agrees-with-backprop",
+        "gradient check: numerical_gradient of your loss agrees with your loss_and_grads",
+        ["loss_and_grads", "numerical_gradient"],
+        networks(),
+        _gradcheck_body,
+        describe=describe_net,
+    ),
+    hidden_check(
+        "numerical_gradient-hidden",
+        "numerical_gradient agrees with the reference on hidden functions and points",
+        ["numerical_gradient"],
+        _numgrad_hidden,
+        _numgrad_body,
+    ),
+]
+
+
+# -- mutants: each is how a learner might get one function wrong ------------------------
+
+
+def forward_softmax_overflow(X, params):
+    z1 = X @ params["W1"].T + params["b1"]
+    a1 = relu(z1)  # noqa: F821 (given in the file)
+    z2 = a1 @ params["W2"].T + params["b2"]
+    e = np.exp(z2)
+    probs = e / np.sum(e, axis=1, keepdims=True)
+    cache = {"X": X, "z1": z1, "a1": a1, "z2": z2, "probs": probs}
+    return probs, cache
+
+
+def loss_and_grads_summed(params, X, labels):
+    _, cache = forward(X, params)  # noqa: F821 (defined in the file)
+    z2 = cache["z2"]
+    shifted = z2 - np.max(z2, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
+    loss = -np.sum(log_probs[np.arange(X.shape[0]), labels])
+    grads = backward(params, cache, labels)  # noqa: F821 (defined in the file)
+    return float(loss), grads
+
+
+def backward_not_divided_by_n(params, cache, labels):
+    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
+    N = X.shape[0]
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(N), labels] = 1.0
+
+    delta2 = probs - onehot
+    dW2 = delta2.T @ a1
+    db2 = np.sum(delta2, axis=0)
+
+    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
+    dW1 = delta1.T @ X
+    db1 = np.sum(delta1, axis=0)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def backward_relu_times_activation(params, cache, labels):
+    X, a1, probs = cache["X"], cache["a1"], cache["probs"]
+    N = X.shape[0]
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(N), labels] = 1.0
+
+    delta2 = (probs - onehot) / N
+    dW2 = delta2.T @ a1
+    db2 = np.sum(delta2, axis=0)
+
+    delta1 = (delta2 @ params["W2"]) * a1
+    dW1 = delta1.T @ X
+    db1 = np.sum(delta1, axis=0)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def backward_mask_from_upstream(params, cache, labels):
+    X, a1, probs = cache["X"], cache["a1"], cache["probs"]
+    N = X.shape[0]
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(N), labels] = 1.0
+
+    delta2 = (probs - onehot) / N
+    dW2 = delta2.T @ a1
+    db2 = np.sum(delta2, axis=0)
+
+    da1 = delta2 @ params["W2"]
+    delta1 = da1 * relu_grad(da1)  # noqa: F821 (given in the file)
+    dW1 = delta1.T @ X
+    db1 = np.sum(delta1, axis=0)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def backward_missing_transpose(params, cache, labels):
+    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
+    N = X.shape[0]
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(N), labels] = 1.0
+
+    delta2 = (probs - onehot) / N
+    dW2 = a1.T @ delta2
+    db2 = np.sum(delta2, axis=0)
+
+    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
+    dW1 = X.T @ delta1
+    db1 = np.sum(delta1, axis=0)
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def backward_bias_not_summed(params, cache, labels):
+    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
+    N = X.shape[0]
+    onehot = np.zeros_like(probs)
+    onehot[np.arange(N), labels] = 1.0
+
+    delta2 = (probs - onehot) / N
+    dW2 = delta2.T @ a1
+    db2 = delta2
+
+    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
+    dW1 = delta1.T @ X
+    db1 = delta1
+    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
+
+
+def numerical_gradient_forward_difference(f, x, h=1e-5):
+    grad = np.zeros(x.shape, dtype=np.float64)
+    f_x = f(x)
+    for i in np.ndindex(x.shape):
+        original = x[i]
+        x[i] = original + h
+        f_plus = f(x)
+        x[i] = original
+        grad[i] = (f_plus - f_x) / h
+    return grad
+
+
+def numerical_gradient_not_restored(f, x, h=1e-5):
+    grad = np.zeros(x.shape, dtype=np.float64)
+    for i in np.ndindex(x.shape):
+        x[i] += h
+        f_plus = f(x)
+        x[i] -= 2 * h
+        f_minus = f(x)
+        grad[i] = (f_plus - f_minus) / (2.0 * h)
+    return grad
+
+
+# -- probes: where each mutant and the reference disagree -------------------------------
+
+PROBE = network(3, 2, 4, 3, seed=21)
+"""N = 3, so a missing or extra 1/N shows; H differs from d and O."""
+
+
+def _probs_probe(net: Net) -> Any:
+    return lambda subject: _first(subject.call("forward", net[0], net[1]))
+
+
+def _loss_probe(net: Net) -> Any:
+    return lambda subject: _first(subject.call("loss_and_grads", net[1], net[0], net[2]))
+
+
+def _grads_probe(net: Net, keys: Sequence[str]) -> Any:
+    def probe(subject: Subject) -> Any:
+        return _pick(subject.scenario(scenarios.gradients, *net), keys)
+
+    return probe
+
+
+def _numgrad_probe(subject: Subject) -> Any:
+    return _first(subject.scenario(scenarios.numerical_gradient_of, "cubic", ROUNDING, None))
+
+
+def _restored_probe(subject: Subject) -> Any:
+    result = subject.scenario(scenarios.numerical_gradient_of, "cubic", ROUNDING, None)
+    after = result[1] if isinstance(result, (tuple, list)) and len(result) == 2 else None
+    return isinstance(after, np.ndarray) and bool(np.array_equal(after, ROUNDING))
+
+
+RELU_EXPLANATION = (
+    "the ReLU step of backward multiplies the upstream gradient by the wrong thing. "
+    "delta1 = (delta2 @ W2) * relu_grad(z1): the derivative of ReLU is 1 where the "
+    "pre-activation z1 is positive and 0 elsewhere. Multiplying by the activation a1 itself, "
+    "or masking where the upstream gradient delta2 @ W2 is positive, gives other values. "
+    "Take the mask from z1 (stored in your cache)."
+)
+
+MUTANTS = (
+    Mutant(
+        "softmax-overflow",
+        "forward",
+        forward_softmax_overflow,
+        _probs_probe(LARGE),
+        "forward exponentiates the logits z2 directly: e^991 is inf in float64, and inf/inf "
+        "is nan. Subtract each row's max before np.exp (or call the softmax you were given); "
+        "the probabilities are mathematically the same.",
+    ),
+    Mutant(
+        "loss-sum-not-mean",
+        "loss_and_grads",
+        loss_and_grads_summed,
+        _loss_probe(PROBE),
+        "loss_and_grads sums the per-sample losses instead of averaging them: the loss "
+        "grows with the batch size and no longer matches the gradients, which are those of "
+        "the mean. Return the mean cross-entropy, e.g. cross_entropy(cache['z2'], labels).",
+    ),
+    Mutant(
+        "ce-grad-not-divided-by-n",
+        "backward",
+        backward_not_divided_by_n,
+        _grads_probe(PROBE, KEYS),
+        "backward starts from delta2 = probs - onehot without dividing by N: that is the "
+        "gradient of the summed loss, N times too large. The loss is the mean over the "
+        "batch, so delta2 = (probs - onehot) / N, and every gradient inherits that 1/N.",
+    ),
+    Mutant(
+        "relu-backward-uses-activation",
+        "backward",
+        backward_relu_times_activation,
+        _grads_probe(PROBE, ("W1", "b1")),
+        f"backward: {RELU_EXPLANATION}",
+    ),
+    Mutant(
+        "relu-backward-uses-activation",
+        "backward",
+        backward_mask_from_upstream,
+        _grads_probe(PROBE, ("W1", "b1")),
+        f"backward: {RELU_EXPLANATION}",
+    ),
+    Mutant(
+        "backprop-missing-transpose",
+        "backward",
+        backward_missing_transpose,
+        _grads_probe(SQUARE, ("W1", "W2")),
+        "backward computes dW as a1.T @ delta2 and X.T @ delta1: the transposes of the right "
+        "gradients. A weight matrix is (out, in), so its gradient must be too: dW2 = delta2.T "
+        "@ a1 (O, H) and dW1 = delta1.T @ X (H, d). The wrong product only has the right "
+        "shape when the matrix is square, which is why it can slip through.",
+    ),
+    Mutant(
+        "bias-grad-not-summed",
+        "backward",
+        backward_bias_not_summed,
+        _grads_probe(PROBE, ("b1", "b2")),
+        "backward returns the per-sample deltas as bias gradients, shape (N, units). Every "
+        "sample adds the same bias, so the bias gradient is the sum over the batch: "
+        "db2 = delta2.sum(axis=0), db1 = delta1.sum(axis=0), shape (units,).",
+    ),
+    Mutant(
+        "numgrad-one-sided",
+        "numerical_gradient",
+        numerical_gradient_forward_difference,
+        _numgrad_probe,
+        "numerical_gradient uses the forward difference (f(x + h) - f(x)) / h. Its error "
+        "shrinks only like h, too large for a gradient check; the central difference "
+        "(f(x + h) - f(x - h)) / (2h) is accurate to h^2.",
+    ),
+    Mutant(
+        "numgrad-mutates-input",
+        "numerical_gradient",
+        numerical_gradient_not_restored,
+        _restored_probe,
+        "numerical_gradient leaves x changed after it returns: an entry is not put back, or it "
+        "is put back by adding and subtracting h, and x + h - 2h + h is not always exactly x "
+        "in floating point. The caller's parameters must be intact: save original = x[i] "
+        "before perturbing and finish with x[i] = original.",
+    ),
+)
+
+HINTS = (
+    "Write forward first and keep everything backward needs in the cache (X, z1, a1, z2, "
+    "probs). Then backward, following the docstring line by line, checking each shape: "
+    "dW2 must be (O, H) like W2, dW1 (H, d) like W1, biases (units,).",
+    "Mean, not sum: delta2 = (probs - onehot) / N, and nothing else divides by N again. "
+    "The bias gradients sum delta over the batch (axis=0). The ReLU mask comes from z1: "
+    "delta1 = (delta2 @ W2) * relu_grad(z1).",
+    "numerical_gradient: for i in np.ndindex(x.shape): original = x[i]; x[i] = original + h; "
+    "f_plus = f(x); x[i] = original - h; f_minus = f(x); x[i] = original; grad[i] = (f_plus - "
+    "f_minus) / (2 * h). Then check your backward: the two should agree to about 1e-7.",
+)
+
+EXERCISE = Exercise(
+    name="backprop",
+    title="Backpropagation through a two-layer network",
+    reference="reference.backprop",
+    functions=("init_params", "forward", "backward", "loss_and_grads", "numerical_gradient"),
+    checks=tuple(CHECKS),
+    mutants=MUTANTS,
+    hints=HINTS,
+)

@@ -1,0 +1,1 @@
+"""Scenarios: trusted functions the worker runs around learner objects, returning plain data."""

@@ -1,0 +1,118 @@
+"""Specific verdicts of the `backprop` checks: other correct styles, restoring x, blame."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from grader.checks.backprop import ROUNDING
+from grader.runner import Options, grade
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _grade_with(tmp_path: Path, override: str):
+    """Grade the solution with some functions redefined at the end of the file."""
+    source = (ROOT / "solutions" / "backprop.py").read_text("utf-8")
+    path = tmp_path / "backprop.py"
+    path.write_text(source + "\n\n" + textwrap.dedent(override), "utf-8")
+    return grade("backprop", path, Options())
+
+
+def _failed(result) -> dict[str, str]:
+    return {c.id: c.message for c in result.checks if not c.passed}
+
+
+def test_another_correct_style_gets_full_marks(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def init_params(d, H, O, rng):
+            W1 = rng.standard_normal((H, d)) * np.sqrt(2.0 / d)
+            W2 = rng.standard_normal((O, H)) * np.sqrt(2.0 / H)
+            return {"W1": W1, "b1": np.zeros(H), "W2": W2, "b2": np.zeros(O)}
+
+        def forward(X, params):
+            z1 = X @ params["W1"].T + params["b1"]
+            a1 = np.maximum(z1, 0)
+            z2 = a1 @ params["W2"].T + params["b2"]
+            return softmax(z2, axis=1), (X, z1, a1, z2)
+
+        def backward(params, cache, labels):
+            X, z1, a1, z2 = cache
+            N = len(labels)
+            d2 = softmax(z2, axis=1)
+            d2[np.arange(N), labels] -= 1
+            d2 /= N
+            d1 = (d2 @ params["W2"]) * (a1 > 0)
+            return {"W1": d1.T @ X, "b1": d1.sum(0), "W2": d2.T @ a1, "b2": d2.sum(0)}
+
+        def loss_and_grads(params, X, labels):
+            _, cache = forward(X, params)
+            return cross_entropy(cache[3], labels), backward(params, cache, labels)
+
+        def numerical_gradient(f, x, h=1e-5):
+            g = np.zeros_like(x, dtype=float)
+            for i in np.ndindex(*x.shape):
+                xp = x.copy()
+                xp[i] += h
+                xm = x.copy()
+                xm[i] -= h
+                g[i] = (f(xp) - f(xm)) / 2 / h
+            return g
+        """,
+    )
+    assert _failed(result) == {}
+    assert result.score == result.max_score
+
+
+def test_rounding_values_are_not_restored_by_adding_and_subtracting() -> None:
+    h = 1e-5
+    assert any(((x + h) - 2 * h) + h != x for x in ROUNDING.tolist())
+
+
+def test_add_subtract_restoration_fails_only_the_restore_check(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def numerical_gradient(f, x, h=1e-5):
+            grad = np.zeros(x.shape)
+            for i in np.ndindex(x.shape):
+                x[i] += h
+                f_plus = f(x)
+                x[i] -= 2 * h
+                f_minus = f(x)
+                x[i] += h
+                grad[i] = (f_plus - f_minus) / (2 * h)
+            return grad
+        """,
+    )
+    assert set(_failed(result)) == {"numerical_gradient-restores-input"}
+    assert result.misconceptions == ["numgrad-mutates-input"]
+
+
+def test_gradient_check_blames_a_summed_loss(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def loss_and_grads(params, X, labels):
+            _, cache = forward(X, params)
+            loss = cross_entropy(cache["z2"], labels) * X.shape[0]
+            return loss, backward(params, cache, labels)
+        """,
+    )
+    failed = _failed(result)
+    assert "needs the right loss" in failed["numerical_gradient-agrees-with-backprop"]
+    assert "loss-sum-not-mean" in result.misconceptions
+
+
+def test_hidden_checks_show_no_input(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def backward(params, cache, labels):
+            return {k: np.zeros_like(v) for k, v in params.items()}
+        """,
+    )
+    hidden = [c for c in result.checks if c.kind == "hidden" and not c.passed]
+    assert hidden and all(c.counterexample is None for c in hidden)

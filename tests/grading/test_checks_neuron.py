@@ -1,0 +1,61 @@
+"""Specific verdicts of the `neuron` checks: in-place updates, non-square layers."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from grader.checks.base import ModuleSubject, mutant_module
+from grader.checks.neuron import EXERCISE
+from grader.runner import Options, grade
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _grade_with(tmp_path: Path, override: str):
+    """Grade the solution with some functions redefined at the end of the file."""
+    source = (ROOT / "solutions" / "neuron.py").read_text("utf-8")
+    path = tmp_path / "neuron.py"
+    path.write_text(source + "\n\n" + textwrap.dedent(override), "utf-8")
+    return grade("neuron", path, Options())
+
+
+def test_in_place_update_is_reported_as_such(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def perceptron_update(w, b, x, y, lr):
+            y_hat = perceptron_predict(x[np.newaxis, :], w, b)[0]
+            w += lr * (y - y_hat) * x
+            return w, float(b + lr * (y - y_hat))
+        """,
+    )
+    failed = {c.id: c.message for c in result.checks if not c.passed}
+    assert "perceptron_update-matches-reference" in failed
+    assert "modified its input" in failed["perceptron_update-matches-reference"]
+
+
+def test_other_correct_styles_get_full_marks(tmp_path: Path) -> None:
+    result = _grade_with(
+        tmp_path,
+        """
+        def perceptron_predict(X, w, b):
+            return (X @ w + b > 0).astype(int)
+
+        def neuron_output(x, w, b, activation):
+            return activation(np.array(np.dot(x, w) + b))
+
+        def dense_forward(X, W, b):
+            return np.einsum("nd,hd->nh", X, W) + b[None, :]
+        """,
+    )
+    assert result.score == result.max_score
+
+
+def test_transposed_weight_probe_uses_a_square_matrix() -> None:
+    mutant = next(m for m in EXERCISE.mutants if m.misconception == "dense-weight-transposed")
+    reference = ModuleSubject(EXERCISE.reference_module)
+    wrong = ModuleSubject(mutant_module(EXERCISE.reference, mutant))
+    expected, mistaken = mutant.probe(reference), mutant.probe(wrong)
+    assert expected.shape == mistaken.shape
+    assert not (expected == mistaken).all()
