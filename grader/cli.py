@@ -276,6 +276,69 @@ def autograde(
         output.write_text(text, encoding="utf-8")
 
 
+@main.group()
+def assign() -> None:
+    """Instructor tools: stubs, validation, the learners' release, the autograder bundle."""
+
+
+@assign.command("stubs")
+@click.option("--check", is_flag=True, help="Only report stubs that are out of date (exit 1).")
+def assign_stubs(check: bool) -> None:
+    """Generate exercises/ from the solution markers of solutions/."""
+    from grader import stubgen
+
+    sys.exit(stubgen.main(["--check"] if check else []))
+
+
+@assign.command("validate")
+@click.argument("exercises", nargs=-1)
+def assign_validate(exercises: tuple[str, ...]) -> None:
+    """Check that solutions score full marks, stubs zero, and every mutant is caught and named."""
+    from grader.validate import validate
+
+    known = catalog.available()
+    unknown = [n for n in exercises if n not in known]
+    if unknown:
+        raise click.UsageError(f"unknown exercise {unknown[0]!r}; choose from: {', '.join(known)}")
+    bad = 0
+    for finding in validate(list(exercises) or known):
+        bad += not finding.ok
+        mark = (
+            click.style("ok  ", fg="green")
+            if finding.ok
+            else click.style("FAIL", fg="red", bold=True)
+        )
+        click.echo(
+            f"{mark} {finding.exercise}: {finding.subject} ({finding.detail})",
+            color=use_color(sys.stdout),
+        )
+    sys.exit(1 if bad else 0)
+
+
+@assign.command("release")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def assign_release(directory: Path) -> None:
+    """Write what learners get (the stubs and a README) into DIRECTORY."""
+    from grader.assign import release
+
+    click.echo(f"Wrote {len(release(directory))} files to {directory}")
+
+
+@assign.command("bundle")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--torch",
+    default="torch",
+    show_default=True,
+    help="The pip requirement for PyTorch in the image.",
+)
+def assign_bundle(target: Path, torch: str) -> None:
+    """Write a Gradescope autograder zip to TARGET (solutions are not included)."""
+    from grader.assign import bundle
+
+    click.echo(f"Wrote {bundle(target, torch)}: upload it as the assignment's autograder")
+
+
 def _cuda_available(names: list[str]) -> bool:
     if not any(n in catalog.TORCH_EXERCISES for n in names):
         return True

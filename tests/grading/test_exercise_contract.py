@@ -11,42 +11,30 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.checks.base import mutant_source
-from grader.runner import Options, grade
+from grader.validate import check_solution, check_stub, grade_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = catalog.available()
 MUTANTS = [(name, m) for name in NAMES for m in catalog.load(name).mutants]
 
 
-def _grade(name: str, path: Path):
-    return grade(name, path, Options())
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_solution_scores_full_marks(name: str) -> None:
-    result = _grade(name, ROOT / "solutions" / f"{name}.py")
-    failed = [(c.id, c.message, c.counterexample) for c in result.checks if not c.passed]
-    assert failed == []
-    assert result.score == result.max_score > 0
-    assert result.misconceptions == []
+    finding = check_solution(name)
+    assert finding.ok, finding.detail
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_stub_scores_zero(name: str) -> None:
-    result = _grade(name, ROOT / "exercises" / f"{name}.py")
-    assert result.score == 0.0
-    assert result.max_score > 0
+    finding = check_stub(name)
+    assert finding.ok, finding.detail
 
 
 @pytest.mark.parametrize(
     ("name", "mutant"), MUTANTS, ids=[f"{n}:{m.misconception}" for n, m in MUTANTS]
 )
 def test_mutant_loses_points_and_is_named(name: str, mutant, tmp_path: Path) -> None:
-    source = (ROOT / "solutions" / f"{name}.py").read_text("utf-8")
-    path = tmp_path / f"{name}.py"
-    path.write_text(mutant_source(source, mutant), "utf-8")
-    result = _grade(name, path)
+    result = grade_mutant(name, mutant, tmp_path)
     assert result.score < result.max_score, "no scored check caught this mutant"
     assert mutant.misconception in result.misconceptions
     named = [c for c in result.checks if c.misconception == mutant.misconception]

@@ -1,0 +1,50 @@
+"""`neurograde assign`: stubs, validation, release and the Gradescope bundle."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def neurograde(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_validate_reports_every_finding() -> None:
+    done = neurograde("assign", "validate", "activations")
+    assert done.returncode == 0, done.stdout
+    lines = done.stdout.splitlines()
+    assert any("solution (28/28)" in line for line in lines)
+    assert sum("mutant" in line for line in lines) >= 6
+    assert neurograde("assign", "validate", "nonsense").returncode == 2
+
+
+def test_stubs_check_passes_on_a_synced_tree() -> None:
+    assert neurograde("assign", "stubs", "--check").returncode == 0
+
+
+def test_release_has_the_stubs_and_no_solutions(tmp_path: Path) -> None:
+    assert neurograde("assign", "release", str(tmp_path / "rel")).returncode == 0
+    files = sorted(p.name for p in (tmp_path / "rel").iterdir())
+    assert "README.md" in files and "activations.py" in files
+    assert "BEGIN SOLUTION" not in (tmp_path / "rel" / "activations.py").read_text()
+
+
+def test_bundle_is_a_gradescope_autograder_without_solutions(tmp_path: Path) -> None:
+    target = tmp_path / "autograder.zip"
+    assert neurograde("assign", "bundle", str(target)).returncode == 0
+    with zipfile.ZipFile(target) as archive:
+        names = archive.namelist()
+        run = archive.read("run_autograder").decode()
+        mode = archive.getinfo("run_autograder").external_attr >> 16
+    assert {"setup.sh", "run_autograder", "source/pyproject.toml"} <= set(names)
+    assert "source/reference/activations.py" in names
+    assert not any("solutions/" in n for n in names)
+    assert "--format gradescope --output /autograder/results/results.json" in run
+    assert mode & 0o111
