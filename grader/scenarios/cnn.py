@@ -1,0 +1,348 @@
+"""Runs of `cnn` that need torch objects: the learner's SimpleCNN and digits model.
+
+Each function takes the exercise's module first (the learner's in the worker,
+the reference or a mutant in the grader) and plain data after it, and
+returns plain data.
+
+No function of the exercise takes a device: the grader moves the learner's
+models. So "honouring the device" here means that a model goes wholly where
+`model.to(device)` sends it, and that its forward creates nothing on a fixed
+device. `runs_anywhere` checks that on every machine: it looks for tensors and
+layers kept in plain attributes (which `.to` does not move) and watches the
+forward, run on the device being graded, for tensors created without
+`device=` or sent to the CPU, which would meet the model's tensors on a GPU.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.overrides import TorchFunctionMode
+from torch.utils._device import _device_constructors
+
+from grader.scenarios.training_loop import Optimizer, number
+
+LAYERS = ("conv1", "conv2", "fc1", "fc2")
+"""The attributes the curriculum names in SimpleCNN."""
+
+MODULE_INTERNALS = frozenset(vars(nn.Module()))
+"""What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
+
+BATCH_SIZE = 64
+LEARNING_RATE = 1e-3
+
+
+def start(device: str) -> torch.device:
+    """One thread (tiny models), exact float32 on CUDA; the device as a torch.device."""
+    if torch.get_num_threads() != 1:
+        torch.set_num_threads(1)
+    target = torch.device(device)
+    if target.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    return target
+
+
+def placed(model: nn.Module, target: torch.device) -> nn.Module:
+    """`model.to(target)`; off the CPU, what `.to` leaves behind is carried there too.
+
+    So a model that keeps a tensor in a plain attribute computes on a GPU what
+    it computes on the CPU: the device check says what is wrong with it, and
+    no other check depends on whether a GPU is present.
+    """
+    model.to(target)
+    if target.type == "cpu":
+        return model
+    for _, sub in model.named_modules():
+        for name, value in list(vars(sub).items()):
+            if name not in MODULE_INTERNALS and _holds_tensors(value):
+                setattr(sub, name, _carried(value, target))
+    return model
+
+
+def _holds_tensors(value: Any) -> bool:
+    values = value.values() if isinstance(value, dict) else value
+    items = list(values) if isinstance(value, (list, tuple, dict)) else [value]
+    return any(isinstance(v, (torch.Tensor, nn.Module)) for v in items)
+
+
+def _carried(value: Any, target: torch.device) -> Any:
+    if isinstance(value, (torch.Tensor, nn.Module)):
+        return value.to(target)
+    if isinstance(value, list):
+        return [_carried(v, target) for v in value]
+    if isinstance(value, tuple):
+        return tuple(_carried(v, target) for v in value)
+    if isinstance(value, dict):
+        return {k: _carried(v, target) for k, v in value.items()}
+    return value
+
+
+def on(target: torch.device) -> Any:
+    """Off the CPU, tensors created without `device=` are created on `target` (as with CPU
+    tensors on the CPU); on the CPU, nothing to do."""
+    return torch.device(target) if target.type != "cpu" else contextlib.nullcontext()
+
+
+def built(module: Any, which: str) -> nn.Module:
+    """`module.SimpleCNN()` or `module.build_digits_model()`, checked to be a Module."""
+    model = module.SimpleCNN() if which == "SimpleCNN" else module.build_digits_model()
+    if not isinstance(model, nn.Module):
+        made = "SimpleCNN()" if which == "SimpleCNN" else "build_digits_model()"
+        raise TypeError(f"{made} must give a torch.nn.Module, got {type(model).__name__}")
+    return model
+
+
+# -- SimpleCNN --------------------------------------------------------------------------------
+
+
+def _pair(value: Any) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, (tuple, list)) else [int(value)] * 2
+
+
+def describe_layer(layer: Any) -> dict[str, Any]:
+    """A layer's kind and hyper-parameters ("same" padding written out as numbers)."""
+    if layer is None:
+        return {"type": "missing"}
+    if isinstance(layer, nn.Conv2d):
+        kernel = _pair(layer.kernel_size)
+        padding = layer.padding
+        if padding == "same":
+            padding = [(k - 1) // 2 for k in kernel] if all(k % 2 for k in kernel) else "same"
+        elif padding == "valid":
+            padding = [0, 0]
+        return {
+            "type": "Conv2d",
+            "in_channels": int(layer.in_channels),
+            "out_channels": int(layer.out_channels),
+            "kernel_size": kernel,
+            "stride": _pair(layer.stride),
+            "padding": _pair(padding) if padding != "same" else padding,
+        }
+    if isinstance(layer, nn.Linear):
+        return {
+            "type": "Linear",
+            "in_features": int(layer.in_features),
+            "out_features": int(layer.out_features),
+        }
+    return {"type": type(layer).__name__}
+
+
+def fill_layers(model: nn.Module, seed: int) -> None:
+    """Seeded weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.1^2) for the named layers."""
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for name in LAYERS:
+            layer = getattr(model, name, None)
+            weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
+            if isinstance(weight, torch.Tensor) and weight.dim() > 1:
+                fan_in = weight[0].numel()
+                weight.copy_(torch.randn(weight.shape, generator=generator) / math.sqrt(fan_in))
+            if isinstance(bias, torch.Tensor):
+                bias.copy_(0.1 * torch.randn(bias.shape, generator=generator))
+
+
+def simple_cnn_layers(module: Any) -> dict[str, Any]:
+    """`SimpleCNN()`'s named layers, described (nothing is run)."""
+    start("cpu")
+    torch.manual_seed(0)
+    model = built(module, "SimpleCNN")
+    return {name: describe_layer(getattr(model, name, None)) for name in LAYERS}
+
+
+def simple_cnn(module: Any, seed: int, batch: int, device: str) -> dict[str, Any]:
+    """`SimpleCNN()`: its named layers, and its logits for seeded weights and images."""
+    target = start(device)
+    torch.manual_seed(seed)
+    model = built(module, "SimpleCNN")
+    layers = {name: describe_layer(getattr(model, name, None)) for name in LAYERS}
+    fill_layers(model, seed)
+    images = torch.rand((batch, 3, 32, 32), generator=torch.Generator().manual_seed(seed + 1))
+    placed(model, target).eval()
+    images = images.to(target)
+    with torch.no_grad(), on(target):
+        out = model(images)
+    if isinstance(out, torch.Tensor):
+        output: Any = out.detach().cpu().double().numpy()
+    else:
+        output = type(out).__name__
+    return {"layers": layers, "output": output}
+
+
+# -- count_parameters ------------------------------------------------------------------------
+
+
+def layer_from_spec(spec: list[Any]) -> nn.Module:
+    """One layer from its plain description; the last entry of conv/linear/bn is `frozen`."""
+    kind = spec[0]
+    if kind == "conv":
+        _, cin, cout, k, bias, frozen = spec
+        layer: nn.Module = nn.Conv2d(cin, cout, k, padding=k // 2, bias=bias)
+    elif kind == "linear":
+        _, fin, fout, bias, frozen = spec
+        layer = nn.Linear(fin, fout, bias=bias)
+    elif kind == "bn":
+        _, channels, frozen = spec
+        layer = nn.BatchNorm2d(channels)
+    else:
+        return {"relu": nn.ReLU, "pool": lambda: nn.MaxPool2d(2), "flatten": nn.Flatten}[kind]()
+    for p in layer.parameters():
+        p.requires_grad_(not frozen)
+    return layer
+
+
+def count_models(module: Any, specs: list[list[list[Any]]]) -> list[Any]:
+    """`count_parameters` of each model described in `specs` (an nn.Sequential each)."""
+    start("cpu")
+    torch.manual_seed(0)
+    return [number(module.count_parameters(nn.Sequential(*map(layer_from_spec, s)))) for s in specs]
+
+
+# -- the digits model ------------------------------------------------------------------------
+
+
+def digits_accuracy(
+    module: Any,
+    X_train: np.ndarray,
+    y_train: np.ndarray,
+    X_test: np.ndarray,
+    y_test: np.ndarray,
+    seed: int,
+    epochs: int,
+    device: str,
+) -> dict[str, Any]:
+    """Train `build_digits_model()` with the standard loop; its test accuracy.
+
+    The loop: cross-entropy, Adam (lr 1e-3), batches of 64 reshuffled every
+    epoch by a generator seeded with `seed`, `epochs` epochs, on `device`;
+    torch is seeded with `seed` before the model is built. Returns the test
+    accuracy and the mean training loss of each epoch.
+    """
+    target = start(device)
+    torch.manual_seed(seed)
+    model = placed(built(module, "build_digits_model"), target)
+    params = [p for p in model.parameters() if p.requires_grad]
+    if not params:
+        raise ValueError("build_digits_model()'s model has no trainable parameters")
+    optimizer = Optimizer(params, "adam", LEARNING_RATE)
+    features = torch.as_tensor(X_train, dtype=torch.float32).to(target)
+    labels = torch.as_tensor(y_train, dtype=torch.int64).to(target)
+    order_generator = torch.Generator().manual_seed(seed)
+    n = len(labels)
+    losses = []
+    for _ in range(epochs):
+        model.train()
+        order = torch.randperm(n, generator=order_generator).to(target)
+        total = 0.0
+        for i in range(0, n, BATCH_SIZE):
+            index = order[i : i + BATCH_SIZE]
+            batch = features[index]
+            with on(target):
+                logits = model(batch)
+            if not isinstance(logits, torch.Tensor) or tuple(logits.shape) != (len(index), 10):
+                shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else logits
+                raise ValueError(
+                    f"for a batch of shape ({len(index)}, 1, 8, 8) the model returned {shape}; "
+                    f"it must return logits of shape ({len(index)}, 10)"
+                )
+            loss = nn.functional.cross_entropy(logits, labels[index])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            total += loss.item() * len(index)
+        losses.append(total / n)
+    model.eval()
+    test_features = torch.as_tensor(X_test, dtype=torch.float32).to(target)
+    with torch.no_grad(), on(target):
+        logits = model(test_features)
+    predictions = logits.argmax(dim=1).cpu().numpy()
+    return {"accuracy": float(np.mean(predictions == np.asarray(y_test))), "losses": losses}
+
+
+# -- devices ------------------------------------------------------------------------------------
+
+FACTORIES = frozenset(_device_constructors()) | {torch.from_numpy}
+"""Functions that create a tensor on a fixed device (the CPU) unless given `device=`."""
+
+FOLLOWERS = frozenset({torch.as_tensor, torch.asarray})
+"""Factories that keep a tensor argument where it is."""
+
+
+def left_behind(model: nn.Module) -> list[str]:
+    """Tensors and layers kept in plain attributes, where `model.to(device)` does not look."""
+    found = []
+    for prefix, sub in model.named_modules():
+        for name, value in vars(sub).items():
+            if name not in MODULE_INTERNALS and _holds_tensors(value):
+                found.append(f"{prefix}.{name}" if prefix else name)
+    return found
+
+
+class FixedDevices(TorchFunctionMode):
+    """Notes what a forward pass creates on, or sends to, the CPU whatever the model's device.
+
+    A tensor made by `torch.zeros(...)` (and the like) without `device=` is on
+    the CPU even when the model is on a GPU; so is the result of `.cpu()` or
+    `.numpy()`. Zero-dimensional tensors are let through: torch mixes those
+    with tensors on any device.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def __torch_function__(
+        self,
+        func: Any,
+        types: Any,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+    ) -> Any:
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        name = getattr(func, "__name__", str(func))
+        if func in (torch.Tensor.cpu, torch.Tensor.numpy):
+            self.found.append(f"x.{name}()")
+        elif (
+            func in FACTORIES
+            and kwargs.get("device") is None
+            and not (func in FOLLOWERS and args and isinstance(args[0], torch.Tensor))
+            and isinstance(result, torch.Tensor)
+            and result.dim() > 0
+        ):
+            self.found.append(f"torch.{name}(...) without device=")
+        return result
+
+
+def runs_anywhere(module: Any, which: str, device: str) -> dict[str, Any]:
+    """Whether a model of `which` ("SimpleCNN" or "build_digits_model") goes wholly to a device.
+
+    Returns the attributes `.to` would leave behind, what its forward created
+    on a fixed device (see `FixedDevices`), and the device and shape of its
+    output, run on `device`. Both are found on every machine, before they
+    could make a forward pass on a GPU fail: the verdict is the same with or
+    without one.
+    """
+    target = start(device)
+    torch.manual_seed(0)
+    model = built(module, which)
+    shape = (2, 3, 32, 32) if which == "SimpleCNN" else (2, 1, 8, 8)
+    stray = left_behind(model)
+    images = torch.rand(shape, generator=torch.Generator().manual_seed(0)).to(target)
+    placed(model, target).eval()
+    watch = FixedDevices()
+    with torch.no_grad(), on(target), watch:
+        out = model(images)
+    return {
+        "left_behind": stray,
+        "fixed_device": sorted(set(watch.found)),
+        "output_device": out.device.type if isinstance(out, torch.Tensor) else None,
+        "output_shape": list(out.shape) if isinstance(out, torch.Tensor) else None,
+    }
