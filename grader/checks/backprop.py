@@ -37,6 +37,7 @@ from grader.checks.base import (
     Fn,
     Mutant,
     Subject,
+    both,
     cases_check,
     checks_for,
     describe_call,
@@ -125,17 +126,6 @@ SQUARE = network(3, 3, 3, 3, seed=13)
 # -- talking to both sides ------------------------------------------------------------
 
 
-def _scenario(ctx: Context, function: Any, *args: Any) -> tuple[Any, Any] | Failure:
-    """(learner's value, reference's value) of one scenario, or why the learner's failed."""
-    try:
-        received = ctx.learner.scenario(function, *args)
-    except LearnerError as error:
-        if error.kind != "exception":
-            raise Abort(error) from None
-        return Failure(learner_failure(error, "your code"))
-    return received, ctx.reference.scenario(function, *args)
-
-
 def _values(ctx: Context, name: str, cases: Sequence[Call]) -> list[Any] | Failure:
     """The learner's return values for `cases` (one round trip), or the first failure."""
     try:
@@ -195,10 +185,10 @@ def _describe_init(case: Sequence[int]) -> str:
 
 
 def _init_params_body(ctx: Context, cases: Sequence[tuple[int, int, int, int]]) -> Failure | None:
-    outcome = _scenario(ctx, scenarios.init_params_many, [list(c) for c in cases])
+    outcome = both(ctx, "init_params", scenarios.init_params_many, [list(c) for c in cases])
     if isinstance(outcome, Failure):
         return Failure(outcome.message, _describe_init(cases[0]))
-    received, expected = outcome
+    expected, received = outcome
     for case, want, got in zip(cases, expected, received, strict=True):
         found = difference(want, got)
         if found:
@@ -245,10 +235,10 @@ def _forward_body(ctx: Context, nets: Sequence[Net]) -> Failure | None:
 
 
 def _backward_body(ctx: Context, nets: Sequence[Net]) -> Failure | None:
-    outcome = _scenario(ctx, scenarios.gradients_many, [list(n) for n in nets])
+    outcome = both(ctx, "backward", scenarios.gradients_many, [list(n) for n in nets])
     if isinstance(outcome, Failure):
         return Failure(outcome.message, describe_net(nets[0]))
-    received, expected = outcome
+    expected, received = outcome
     for net, want, got in zip(nets, expected, received, strict=True):
         found = difference(want, got)
         if found:
@@ -302,10 +292,10 @@ def _duplication_failure(name: str, net: Net, right: Any, once: Any, again: Any)
 
 def _backward_duplication(ctx: Context, nets: Sequence[Net]) -> Failure | None:
     doubled = [twice(net) for net in nets]
-    outcome = _scenario(ctx, scenarios.gradients_many, [list(n) for n in [*nets, *doubled]])
+    outcome = both(ctx, "backward", scenarios.gradients_many, [list(n) for n in [*nets, *doubled]])
     if isinstance(outcome, Failure):
         return Failure(outcome.message, describe_net(nets[0]))
-    received, expected = outcome
+    expected, received = outcome
     n = len(nets)
     for net, right, once, again in zip(nets, expected, received, received[n:], strict=False):
         failure = _duplication_failure("backward", net, right, once, again)
@@ -354,10 +344,12 @@ def _describe_numgrad(case: Sequence[Any]) -> str:
 def _numgrad_body(
     ctx: Context, cases: Sequence[tuple[str, np.ndarray, float | None]]
 ) -> Failure | None:
-    outcome = _scenario(ctx, scenarios.numerical_gradient_many, [list(c) for c in cases])
+    outcome = both(
+        ctx, "numerical_gradient", scenarios.numerical_gradient_many, [list(c) for c in cases]
+    )
     if isinstance(outcome, Failure):
         return Failure(outcome.message, _describe_numgrad(cases[0]))
-    received, expected = outcome
+    expected, received = outcome
     for case, want, got in zip(cases, expected, received, strict=True):
         found = difference(want[0], _first(got))
         if found:
@@ -381,10 +373,12 @@ RESTORE_CASES = (
 def _restores_body(
     ctx: Context, cases: Sequence[tuple[str, np.ndarray, float | None]]
 ) -> Failure | None:
-    outcome = _scenario(ctx, scenarios.numerical_gradient_many, [list(c) for c in cases])
+    outcome = both(
+        ctx, "numerical_gradient", scenarios.numerical_gradient_many, [list(c) for c in cases]
+    )
     if isinstance(outcome, Failure):
         return Failure(outcome.message, _describe_numgrad(cases[0]))
-    received, expected = outcome
+    expected, received = outcome
     for case, got, want in zip(cases, received, expected, strict=True):
         x = case[1]
         grad, after = got if isinstance(got, (tuple, list)) and len(got) == 2 else (got, x)
@@ -417,10 +411,10 @@ def _normwise(a: np.ndarray, b: np.ndarray) -> float:
 
 def _gradcheck_body(ctx: Context, net: Net) -> Failure | None:
     X, params, labels = net
-    outcome = _scenario(ctx, scenarios.gradient_check, X, params, labels)
+    outcome = both(ctx, "numerical_gradient", scenarios.gradient_check, X, params, labels)
     if isinstance(outcome, Failure):
         return outcome
-    got, want = outcome
+    want, got = outcome
     analytic, numerical = got.get("analytic"), got.get("numerical")
     if not isinstance(analytic, dict) or not isinstance(numerical, dict):
         return Failure(

@@ -23,6 +23,7 @@ import importlib
 import inspect
 import textwrap
 import types
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -220,6 +221,77 @@ def compare_calls(
         if problem:
             return Failure(problem, describe_call(function, *call))
     return None
+
+
+# -- scenarios: learner code that needs objects built in the worker -----------------
+
+_HUNG: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
+
+
+def scenario_on(subject: Subject, what: str, function: Callable[..., Any], *args: Any) -> Any:
+    """`subject.scenario(function, *args)`, where `what` names the learner code it exercises.
+
+    Once a scenario about `what` ran out of time on this subject, later ones
+    fail at once (as `Worker.call` does for functions), so one endless loop
+    costs one time-out rather than one per check and diagnosis probe.
+    """
+    hung = _HUNG.setdefault(subject, set())
+    if what in hung:
+        raise LearnerError("timeout", f"skipped: {what} did not finish in an earlier check")
+    try:
+        return subject.scenario(function, *args)
+    except LearnerError as error:
+        if error.kind != "timeout":
+            raise
+        hung.add(what)
+        message = error.message
+        message = f"{what} {message[3:]}" if message.startswith("it ") else f"{what}: {message}"
+        raise LearnerError("timeout", message) from None
+
+
+def learner_scenario(ctx: Context, what: str, scenario: Callable[..., Any], *args: Any) -> Any:
+    """The learner's run of `scenario`, or a Failure naming what their `what` raised.
+
+    A time-out or crash aborts the check (and later scenarios of `what` fail at once).
+    """
+    try:
+        return scenario_on(ctx.learner, what, scenario, *args)
+    except LearnerError as error:
+        if error.kind != "exception":
+            raise Abort(error) from None
+        return Failure(learner_failure(error, what))
+
+
+def both(
+    ctx: Context, what: str, scenario: Callable[..., Any], *args: Any
+) -> tuple[Any, Any] | Failure:
+    """(reference's run, learner's run) of one scenario, or the learner's failure."""
+    received = learner_scenario(ctx, what, scenario, *args)
+    if isinstance(received, Failure):
+        return received
+    return ctx.reference.scenario(scenario, *args), received
+
+
+def scenario_check(
+    id: str,
+    title: str,
+    uses: Sequence[str],
+    judge: Callable[[Context], Verdict | str | None],
+    counterexample: str | None = None,
+    points: float = 1.0,
+) -> Check:
+    """A visible check on one fixed scenario: `judge(ctx)` says what is wrong (or gives a Verdict)."""
+
+    def run(ctx: Context) -> Verdict:
+        try:
+            found = judge(ctx)
+        except Abort as abort:
+            return Verdict(False, abort.error.describe(), counterexample)
+        if isinstance(found, Verdict):
+            return found
+        return Verdict(found is None, found or "", None if found is None else counterexample)
+
+    return Check(id, "property", title, tuple(uses), run, points)
 
 
 def describe_call(function: str, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> str:

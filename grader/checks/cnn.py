@@ -51,6 +51,8 @@ from grader.checks.base import (
     describe_call,
     hidden_check,
     learner_failure,
+    learner_scenario,
+    scenario_check,
 )
 from grader.checks.compare import difference, show
 from grader.checks.strategies import finite_floats, seeds, sklearn_data
@@ -338,38 +340,6 @@ BIAS_CASES: tuple[Call, ...] = (
 )
 
 # -- the torch part -----------------------------------------------------------------------------
-
-
-def learner_scenario(ctx: Context, function: str, scenario: Any, *args: Any) -> Any:
-    """The learner's run of `scenario`, or a Failure naming what their `function` raised."""
-    try:
-        return ctx.learner.scenario(scenario, *args)
-    except LearnerError as error:
-        if error.kind != "exception":
-            raise Abort(error) from None
-        return Failure(learner_failure(error, function))
-
-
-def scenario_check(
-    id: str,
-    title: str,
-    uses: tuple[str, ...],
-    judge: Callable[[Context], Verdict | str | None],
-    counterexample: str | None = None,
-    points: float = 1.0,
-) -> Check:
-    """A visible check on one fixed scenario: `judge(ctx)` says what is wrong, or None."""
-
-    def run(ctx: Context) -> Verdict:
-        try:
-            found = judge(ctx)
-        except Abort as abort:
-            return Verdict(False, abort.error.describe(), counterexample)
-        if isinstance(found, Verdict):
-            return found
-        return Verdict(found is None, found or "", None if found is None else counterexample)
-
-    return Check(id, "property", title, uses, run, points)
 
 
 def layer_text(name: str, layer: dict[str, Any]) -> str:

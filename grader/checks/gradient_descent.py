@@ -36,22 +36,20 @@ from grader.checks.base import (
     calls,
     checks_for,
     hidden_check,
-    learner_failure,
+    learner_scenario,
     property_check,
+    scenario_on,
 )
 from grader.checks.compare import describe_type, difference, show
 from grader.checks.strategies import (
     STYLES,
     fill,
     finite_floats,
-    learner_scenario,
-    scenario_on,
     seed_or_none,
     seeds,
 )
 from grader.result import Series
 from grader.scenarios.gradient_descent import epochs_of_batches, fit, many
-from grader.worker import LearnerError
 
 FIT_RTOL, FIT_ATOL = 1e-6, 1e-9
 
@@ -184,8 +182,8 @@ def _partition_body(ctx: Context, example: tuple[int, int, int | None]) -> str |
     n, batch_size, seed = example
     call = f"minibatches({n}, {batch_size}{', rng' if seed is not None else ''})"
     epochs = learner_scenario(ctx, "minibatches", epochs_of_batches, n, batch_size, seed, 1)
-    if isinstance(epochs, LearnerError):
-        return learner_failure(epochs, "minibatches")
+    if isinstance(epochs, Failure):
+        return epochs
     found = partition_problem(epochs[0], n, batch_size, call)
     if found:
         return found
@@ -198,8 +196,8 @@ def _reshuffle_body(ctx: Context, example: tuple[int, int, int]) -> str | None:
     n, batch_size, seed = example
     call = f"minibatches({n}, {batch_size}, rng)"
     epochs = learner_scenario(ctx, "minibatches", epochs_of_batches, n, batch_size, seed, 3)
-    if isinstance(epochs, LearnerError):
-        return learner_failure(epochs, "minibatches")
+    if isinstance(epochs, Failure):
+        return epochs
     for batches in epochs:
         found = partition_problem(batches, n, batch_size, call)
         if found:
@@ -235,8 +233,8 @@ def _minibatch_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 def _minibatch_hidden_body(ctx: Context, cases: list[list[Any]]) -> Failure | str | None:
     received = learner_scenario(ctx, "minibatches", many, "epochs_of_batches", cases)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "minibatches")
+    if isinstance(received, Failure):
+        return received
     expected = ctx.reference.scenario(many, "epochs_of_batches", cases)
     for want, got in zip(expected, received, strict=True):
         if not isinstance(got, list) or len(got) != len(want):
@@ -291,8 +289,8 @@ def fit_problem(expected: dict[str, Any], received: Any) -> str | None:
     The loss history comes first: its first wrong epoch says when the
     learner's descent leaves the reference's.
     """
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "fit_linear_regression")
+    if isinstance(received, Failure):
+        return received
     value = received["value"]
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         return (
@@ -317,7 +315,7 @@ def fit_problem(expected: dict[str, Any], received: Any) -> str | None:
 
 def history_of(result: Any) -> list[float]:
     """The loss history of a `fit` scenario result, for a plot ([] if there is none)."""
-    if isinstance(result, LearnerError):
+    if isinstance(result, Failure):
         return []
     value = result.get("value")
     if not isinstance(value, (tuple, list)) or len(value) != 3:
@@ -413,8 +411,8 @@ def _fit_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 def _fit_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
     received = learner_scenario(ctx, "fit_linear_regression", many, "fit", cases)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "fit_linear_regression")
+    if isinstance(received, Failure):
+        return received
     expected = ctx.reference.scenario(many, "fit", cases)
     for want, got in zip(expected, received, strict=True):
         found = fit_problem(want, got)

@@ -33,20 +33,21 @@ from grader.checks.base import (
     Check,
     Context,
     Exercise,
+    Failure,
     Fn,
     Mutant,
     Subject,
     Verdict,
     checks_for,
     hidden_check,
-    learner_failure,
+    learner_scenario,
     property_check,
+    scenario_on,
 )
 from grader.checks.compare import difference
-from grader.checks.strategies import finite_floats, learner_scenario, scenario_on, seeds
+from grader.checks.strategies import finite_floats, seeds
 from grader.result import Series
 from grader.scenarios.optimizers import many, optimizer_trajectory, per_key_state
-from grader.worker import LearnerError
 
 CLASSES = ("SGD", "RMSProp", "Adagrad", "Adam")
 SLUG = {"SGD": "sgd", "RMSProp": "rmsprop", "Adagrad": "adagrad", "Adam": "adam"}
@@ -101,7 +102,7 @@ def show_kwargs(name: str, kwargs: dict[str, Any]) -> str:
 
 
 def learner_run(ctx: Context, name: str, *args: Any) -> Any:
-    """The learner's `optimizer_trajectory` for class `name`, or the LearnerError its code raised."""
+    """The learner's `optimizer_trajectory` for class `name`, or a Failure saying what its code raised."""
     return learner_scenario(ctx, name, optimizer_trajectory, name, *args)
 
 
@@ -125,8 +126,8 @@ def path_difference(expected: dict[str, Any], received: dict[str, Any]) -> str |
 
 def run_problem(name: str, run: Any) -> str | None:
     """What is wrong with a learner's run, apart from its values (None if nothing)."""
-    if isinstance(run, LearnerError):
-        return learner_failure(run, f"{name}.step")
+    if isinstance(run, Failure):
+        return run
     if False in run["in_place"]:
         t = run["in_place"].index(False)
         return (
@@ -228,8 +229,8 @@ def per_key_check(name: str) -> Check:
         run = learner_scenario(
             ctx, name, per_key_state, name, kwargs, *make_problem(seed), schedule
         )
-        if isinstance(run, LearnerError):
-            return learner_failure(run, f"{name}.step")
+        if isinstance(run, Failure):
+            return run
         if difference(run["alone"], run["joint"], RTOL, ATOL) is None:
             return None
         for t in range(len(schedule)):
@@ -301,8 +302,8 @@ def trajectory_check(name: str) -> Check:
                 reference=objective_series(VISIBLE_PROBLEM, expected),
             )
         ]
-        if isinstance(received, LearnerError):
-            return Verdict(False, learner_failure(received, f"{name}.step"), where, series)
+        if isinstance(received, Failure):
+            return Verdict(False, received.message, where, series)
         found = path_difference(expected, received)
         if found:
             return Verdict(
@@ -374,8 +375,8 @@ def hidden_runs(name: str) -> Any:
 def hidden_trajectory_check(name: str) -> Check:
     def body(ctx: Context, runs: list[list[Any]]) -> str | None:
         received = learner_scenario(ctx, name, many, "optimizer_trajectory", runs)
-        if isinstance(received, LearnerError):
-            return learner_failure(received, f"{name}.step")
+        if isinstance(received, Failure):
+            return received
         expected = ctx.reference.scenario(many, "optimizer_trajectory", runs)
         for want, got in zip(expected, received, strict=True):
             found = run_problem(name, got) or path_difference(want, got)

@@ -36,7 +36,9 @@ from grader.checks.base import (
     checks_for,
     hidden_check,
     learner_failure,
+    learner_scenario,
     property_check,
+    scenario_on,
 )
 from grader.checks.compare import describe_type, difference, show
 from grader.checks.strategies import (
@@ -44,8 +46,6 @@ from grader.checks.strategies import (
     STYLES,
     arrays,
     fill,
-    learner_scenario,
-    scenario_on,
     seeds,
     shapes,
 )
@@ -60,8 +60,8 @@ DropoutCase = tuple[np.ndarray, float, bool, int]
 
 def dropout_problem(expected: dict[str, Any], received: Any) -> str | None:
     """What differs between two `dropout_run` results (None if nothing)."""
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "dropout")
+    if isinstance(received, Failure):
+        return received
     value = received["value"]
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return f"dropout should return (out, mask), received {describe_type(value)}"
@@ -91,8 +91,8 @@ def _dropout_grid(example: tuple[np.ndarray, int]) -> list[list[Any]]:
 def _dropout_body(ctx: Context, example: tuple[np.ndarray, int]) -> Failure | str | None:
     cases = _dropout_grid(example)
     received = learner_scenario(ctx, "dropout", many, "dropout_run", cases)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "dropout")
+    if isinstance(received, Failure):
+        return received
     expected = ctx.reference.scenario(many, "dropout_run", cases)
     for case, want, got in zip(cases, expected, received, strict=True):
         found = dropout_problem(want, got)
@@ -125,8 +125,8 @@ def _statistics_body(ctx: Context, example: tuple[float, int]) -> str | None:
     p, seed = example
     x = np.random.default_rng(seed).normal(10.0, 1.0, size=BIG_SHAPE)
     received = learner_scenario(ctx, "dropout", dropout_run, x, p, True, seed + 1)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "dropout")
+    if isinstance(received, Failure):
+        return received
     value = received["value"]
     if not isinstance(value, (tuple, list)) or len(value) != 2:
         return f"dropout should return (out, mask), received {describe_type(value)}"
@@ -174,8 +174,8 @@ def _dropout_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 def _dropout_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
     received = learner_scenario(ctx, "dropout", many, "dropout_run", cases)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "dropout")
+    if isinstance(received, Failure):
+        return received
     expected = ctx.reference.scenario(many, "dropout_run", cases)
     for want, got in zip(expected, received, strict=True):
         found = dropout_problem(want, got)
@@ -432,8 +432,8 @@ def stopping_problem(
 
     With `hidden`, the losses of the sequence are not named.
     """
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "EarlyStopping.step")
+    if isinstance(received, Failure):
+        return received
     if not isinstance(received, list) or len(received) != len(expected):
         return f"EarlyStopping did not answer every call (received {describe_type(received)})"
     _, losses = case
@@ -500,8 +500,8 @@ def _stopping_hidden_body(ctx: Context, cases: Sequence[StopCase]) -> str | Fail
         keep = _cut_at_stop(ctx.reference.scenario(early_stopping_run, kwargs, losses))
         cut.append([kwargs, losses[:keep]])
     received = learner_scenario(ctx, "EarlyStopping", many, "early_stopping_run", cut)
-    if isinstance(received, LearnerError):
-        return learner_failure(received, "EarlyStopping.step")
+    if isinstance(received, Failure):
+        return received
     expected = ctx.reference.scenario(many, "early_stopping_run", cut)
     for case, want, got in zip(cut, expected, received, strict=True):
         found = stopping_problem((case[0], case[1]), want, got, hidden=True)

@@ -9,7 +9,6 @@ tested separately, with extreme values declared next to each function.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import numpy as np
@@ -161,46 +160,3 @@ def sklearn_data(filename: str, skiprows: int = 0) -> np.ndarray | None:
     opener = gzip.open if filename.endswith(".gz") else open
     with opener(path, "rt") as handle:
         return np.loadtxt(handle, delimiter=",", skiprows=skiprows, ndmin=2)
-
-
-_HUNG: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
-
-def scenario_on(subject: Any, what: str, function: Any, *args: Any) -> Any:
-    """`subject.scenario(function, *args)`, where `what` names the learner code it exercises.
-
-    Once a scenario about `what` ran out of time on this subject, later ones
-    fail at once (as `Worker.call` does for functions), so one endless loop
-    costs one time-out rather than one per check and diagnosis probe.
-    """
-    from grader.worker import LearnerError
-
-    hung = _HUNG.setdefault(subject, set())
-    if what in hung:
-        raise LearnerError("timeout", f"skipped: {what} did not finish in an earlier check")
-    try:
-        return subject.scenario(function, *args)
-    except LearnerError as error:
-        if error.kind != "timeout":
-            raise
-        hung.add(what)
-        message = error.message
-        message = f"{what} {message[3:]}" if message.startswith("it ") else f"{what}: {message}"
-        raise LearnerError("timeout", message) from None
-
-
-def learner_scenario(ctx: Any, what: str, function: Any, *args: Any) -> Any:
-    """The learner's side of a scenario: its result, or the LearnerError its code raised.
-
-    An exception in the learner's code comes back as a value (so the check
-    can say which input); a time-out or crash aborts the check.
-    """
-    from grader.checks.base import Abort
-    from grader.worker import LearnerError
-
-    try:
-        return scenario_on(ctx.learner, what, function, *args)
-    except LearnerError as error:
-        if error.kind != "exception":
-            raise Abort(error) from None
-        return error

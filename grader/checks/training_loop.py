@@ -29,7 +29,7 @@ Runs are tiny (6-40 samples, 1-3 epochs), so a grade takes a few seconds.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -47,11 +47,14 @@ from grader.checks.base import (
     Mutant,
     Subject,
     Verdict,
+    both,
     calls,
     checks_for,
     hidden_check,
     learner_failure,
+    learner_scenario,
     property_check,
+    scenario_check,
 )
 from grader.checks.compare import difference, show
 from grader.checks.strategies import Filler, built, finite_floats, seeds, sklearn_data
@@ -119,27 +122,6 @@ def config_text(config: dict[str, Any]) -> str:
 
 
 # -- running scenarios on both sides ------------------------------------------------------------
-
-
-def learner_scenario(ctx: Context, function: str, scenario: Any, *args: Any) -> Any:
-    """The learner's run of `scenario`, or a Failure naming what their `function` raised.
-
-    A time-out or crash aborts the check.
-    """
-    try:
-        return ctx.learner.scenario(scenario, *args)
-    except LearnerError as error:
-        if error.kind != "exception":
-            raise Abort(error) from None
-        return Failure(learner_failure(error, function))
-
-
-def both(ctx: Context, function: str, scenario: Any, *args: Any) -> tuple[Any, Any] | Failure:
-    """(reference's run, learner's run) of one scenario, or the learner's failure."""
-    received = learner_scenario(ctx, function, scenario, *args)
-    if isinstance(received, Failure):
-        return received
-    return ctx.reference.scenario(scenario, *args), received
 
 
 def results_problem(function: str, expected: Any, received: Any, epochs: bool = True) -> str | None:
@@ -464,26 +446,6 @@ SHORT_BATCH = {"seed": 5, "n": 10, "batch_size": 4, "optimizer": "sgd", "lr": 0.
 TRAIN_MODE = {"seed": 7, "n": 12, "batch_size": 4, "dropout": 0.5, "batchnorm": True}
 TRAIN_MODE = {**TRAIN_MODE, "start": "eval", "lr": 0.1}
 DEVICE_RUN = {"seed": 11, "n": 10, "batch_size": 4, "optimizer": "sgd", "lr": 0.1}
-
-
-def scenario_check(
-    id: str,
-    title: str,
-    uses: Sequence[str],
-    judge: Callable[[Context], str | None],
-    counterexample: str | None = None,
-    points: float = 1.0,
-) -> Check:
-    """A visible check on one fixed scenario: `judge(ctx)` says what is wrong, or None."""
-
-    def run(ctx: Context) -> Verdict:
-        try:
-            problem = judge(ctx)
-        except Abort as abort:
-            return Verdict(False, abort.error.describe(), counterexample)
-        return Verdict(problem is None, problem or "", None if problem is None else counterexample)
-
-    return Check(id, "property", title, tuple(uses), run, points)
 
 
 def judge_zero_grad(ctx: Context) -> str | None:
