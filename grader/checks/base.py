@@ -294,6 +294,25 @@ def scenario_check(
     return Check(id, "property", title, tuple(uses), run, points)
 
 
+def learner_values(ctx: Context, function: str, calls: Sequence[Call]) -> list[Any] | Failure:
+    """The learner's return values for `calls`, in one round trip, or what the first one raised.
+
+    A time-out or crash aborts the check.
+    """
+    try:
+        outcomes = ctx.learner.call_many(function, calls)
+    except LearnerError as error:
+        raise Abort(error) from None
+    values = []
+    for outcome in outcomes:
+        if isinstance(outcome, LearnerError):
+            if outcome.kind != "exception":
+                raise Abort(outcome)
+            return Failure(learner_failure(outcome, function))
+        values.append(outcome[0])
+    return values
+
+
 def describe_call(function: str, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> str:
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in (kwargs or {}).items()]
     return f"{function}({', '.join(parts)})"

@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from grader.checks.base import (
     BATCH,
-    Abort,
     Call,
     Check,
     Context,
@@ -34,7 +33,7 @@ from grader.checks.base import (
     cases_check,
     checks_for,
     describe_call,
-    learner_failure,
+    learner_values,
     property_check,
 )
 from grader.checks.compare import describe_type, difference, show
@@ -46,7 +45,6 @@ from grader.checks.strategies import (
     sides,
     stacked_twice,
 )
-from grader.worker import LearnerError
 
 EPS_MAX = 1e-7
 """The largest clipping epsilon the curriculum allows for binary cross-entropy."""
@@ -152,22 +150,6 @@ TABLE = [
 WHY_MEAN = "a mean does not change when every sample appears twice, while a sum doubles"
 
 
-def _outcomes(ctx: Context, name: str, cases: Sequence[Call]) -> list[Any] | str:
-    """The learner's values for `cases` in one round trip, or what went wrong."""
-    try:
-        outcomes = ctx.learner.call_many(name, cases)
-    except LearnerError as error:
-        raise Abort(error) from None
-    values = []
-    for outcome in outcomes:
-        if isinstance(outcome, LearnerError):
-            if outcome.kind != "exception":
-                raise Abort(outcome)
-            return learner_failure(outcome, name)
-        values.append(outcome[0])
-    return values
-
-
 def _difference(expected: Any, received: Any) -> str | None:
     """`difference`, also when a number is expected and an array of several values comes back."""
     if (
@@ -189,9 +171,9 @@ def duplication_check(name: str, per_sample: bool, inputs: Any, advice: str) -> 
 
     def body(ctx: Context, cases: Sequence[Call]) -> Failure | None:
         doubled = [(tuple(stacked_twice(a) for a in args), kw) for args, kw in cases]
-        values = _outcomes(ctx, name, [*cases, *doubled])
-        if isinstance(values, str):
-            return Failure(values)
+        values = learner_values(ctx, name, [*cases, *doubled])
+        if isinstance(values, Failure):
+            return values
         for case, once, twice in zip(cases, values, values[len(cases) :], strict=False):
             right = ctx.reference.call(name, *case[0], **case[1])
             if not _difference(_halved_twice(right) if per_sample else right, twice):
@@ -260,9 +242,9 @@ SATURATED = (
 
 def _bce_saturated(ctx: Context, cases: Sequence[tuple[np.ndarray, np.ndarray]]) -> Failure | None:
     name = "binary_cross_entropy"
-    values = _outcomes(ctx, name, [((p, y), {}) for p, y in cases])
-    if isinstance(values, str):
-        return Failure(values)
+    values = learner_values(ctx, name, [((p, y), {}) for p, y in cases])
+    if isinstance(values, Failure):
+        return values
     for (p, y), received in zip(cases, values, strict=True):
         where = describe_call(name, (p, y))
         number = isinstance(received, (int, float)) and not isinstance(received, bool)

@@ -23,7 +23,6 @@ import numpy as np
 from hypothesis import strategies as st
 
 from grader.checks.base import (
-    Abort,
     Call,
     Context,
     Exercise,
@@ -35,8 +34,8 @@ from grader.checks.base import (
     cases_check,
     checks_for,
     hidden_check,
-    learner_failure,
     learner_scenario,
+    learner_values,
     property_check,
     scenario_on,
 )
@@ -50,7 +49,6 @@ from grader.checks.strategies import (
     shapes,
 )
 from grader.scenarios.regularization import dropout_run, early_stopping_run, many
-from grader.worker import LearnerError
 
 # -- dropout -----------------------------------------------------------------------------
 
@@ -338,19 +336,13 @@ def _rows_body(ctx: Context, example: tuple[np.ndarray, int, int]) -> str | None
     if rows[0] == rows[1]:
         rows[1] = (rows[1] + 1) % len(x)
     sub = x[rows]
-    try:
-        outcomes = ctx.learner.call_many(
-            "batchnorm_forward", [((x, *stats, False), {}), ((sub, *stats, False), {})]
-        )
-    except LearnerError as error:
-        raise Abort(error) from None
+    results = learner_values(
+        ctx, "batchnorm_forward", [((x, *stats, False), {}), ((sub, *stats, False), {})]
+    )
+    if isinstance(results, Failure):
+        return results
     values = []
-    for outcome in outcomes:
-        if isinstance(outcome, LearnerError):
-            if outcome.kind != "exception":
-                raise Abort(outcome)
-            return learner_failure(outcome, "batchnorm_forward")
-        value = outcome[0]
+    for value in results:
         if not isinstance(value, (tuple, list)) or len(value) != 3:
             return f"batchnorm_forward should return (out, running_mean, running_var), received {describe_type(value)}"
         values.append(value[0])

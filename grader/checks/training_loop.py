@@ -53,6 +53,7 @@ from grader.checks.base import (
     hidden_check,
     learner_failure,
     learner_scenario,
+    learner_values,
     property_check,
     scenario_check,
 )
@@ -345,19 +346,11 @@ def shifted_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]) -> Any:
 def train_ignores_test_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]) -> Any:
     X_train, X_test = example
     other = X_test * 3.0 + 50.0
-    try:
-        outcomes = ctx.learner.call_many(
-            "standardize", [((X_train, X_test), {}), ((X_train, other), {})]
-        )
-    except LearnerError as error:
-        raise Abort(error) from None
+    results = learner_values(ctx, "standardize", [((X_train, X_test), {}), ((X_train, other), {})])
+    if isinstance(results, Failure):
+        return results
     values = []
-    for outcome in outcomes:
-        if isinstance(outcome, LearnerError):
-            if outcome.kind != "exception":
-                raise Abort(outcome)
-            return learner_failure(outcome, "standardize")
-        value = outcome[0]
+    for value in results:
         if not isinstance(value, tuple) or len(value) != 2:
             return f"standardize must return a pair (X_train_s, X_test_s), returned {show(value)}"
         values.append(value[0])
