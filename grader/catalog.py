@@ -64,8 +64,14 @@ def timeout_s(name: str) -> float:
     return 60.0 if name in TORCH_EXERCISES else 10.0
 
 
-def memory_mb(name: str) -> int:
-    """Memory the worker may allocate (torch needs more room than numpy)."""
+def memory_mb(name: str, device: str = "cpu") -> int | None:
+    """Memory the worker may allocate (torch needs more room than numpy).
+
+    None on CUDA: the driver's large host mappings count against RLIMIT_DATA,
+    so there the GPU's own memory is the limit.
+    """
+    if device == "cuda":
+        return None
     return 6144 if name in TORCH_EXERCISES else 2048
 
 

@@ -59,7 +59,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         module_name=f"learner_{name}",
         allowed=catalog.allowed_imports(name),
         timeout_s=options.timeout_s or catalog.timeout_s(name),
-        limits=Limits(memory_mb=catalog.memory_mb(name)),
+        limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
         device=options.device,
     )
     try:

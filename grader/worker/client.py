@@ -48,7 +48,7 @@ class LearnerError(Exception):
 class Limits:
     """Resource limits of the worker process."""
 
-    memory_mb: int = 2048
+    memory_mb: int | None = 2048
     file_mb: int = 16
     cpu_s: int = 600
     extra_processes: int = 64

@@ -64,9 +64,10 @@ class Capture:
 
 
 def apply_limits(limits: dict[str, int]) -> None:
-    """Memory, CPU time, file size, processes; no core files."""
-    memory = limits["memory_mb"] * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
+    """Memory (unless None), CPU time, file size, processes; no core files."""
+    if limits["memory_mb"] is not None:
+        memory = limits["memory_mb"] * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     fsize = limits["file_mb"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
