@@ -108,7 +108,7 @@ def test_failing_submission_reports_in_every_format(tmp_path: Path) -> None:
     failures = ET.fromstring(junit.stdout).findall(".//failure")
     assert failures and any(f.get("type") == "relu-grad-at-zero" for f in failures)
     text = neurograde("grade", "activations", "--workspace", str(tmp_path))
-    assert "Likely cause" in text.stdout and "input: relu_grad(" in text.stdout
+    assert "likely cause:" in text.stdout and "input: relu_grad(" in text.stdout
 
 
 def test_several_exercises_give_a_run_object(solved: Path) -> None:
