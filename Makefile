@@ -30,7 +30,7 @@ test: setup
 	$(BIN)/python -m pytest
 
 test-thorough: setup
-	HYPOTHESIS_PROFILE=thorough $(BIN)/python -m pytest -m "slow or not slow"
+	HYPOTHESIS_PROFILE=thorough NEUROGRADE_EXAMPLES=60 $(BIN)/python -m pytest -m "slow or not slow"
 
 bench: setup
 	$(BIN)/python bench/bench_grade.py

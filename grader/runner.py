@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import catalog, static
@@ -30,13 +30,24 @@ from grader.worker import LearnerError, Limits, Worker
 PUBLIC_SEED = "neurograde-public-seed"
 
 
+DEFAULT_EXAMPLES = 10
+
+
+def examples_from_environment() -> int:
+    """Hypothesis examples per property: NEUROGRADE_EXAMPLES, else 10 (each example is a batch)."""
+    try:
+        return max(1, int(os.environ.get("NEUROGRADE_EXAMPLES", DEFAULT_EXAMPLES)))
+    except ValueError:
+        return DEFAULT_EXAMPLES
+
+
 @dataclass(frozen=True)
 class Options:
     """How to grade: device, per-call time limit, hypothesis budget, secret."""
 
     device: str = "cpu"
     timeout_s: float | None = None
-    max_examples: int = 10
+    max_examples: int = field(default_factory=examples_from_environment)
     secret: str = PUBLIC_SEED
 
     @classmethod
