@@ -589,6 +589,80 @@ class AdamSharedState:
             p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
 
 
+class RMSPropEpsInsideSqrt:
+    """RMSProp with sqrt(v + eps) in the denominator instead of sqrt(v) + eps."""
+
+    def __init__(self, lr=0.01, alpha=0.99, eps=1e-8):
+        self.lr = lr
+        self.alpha = alpha
+        self.eps = eps
+        self.square_avg = {}
+
+    def step(self, params, grads):
+        for key, p in params.items():
+            g = grads[key]
+            v = self.alpha * self.square_avg.get(key, np.zeros_like(p)) + (1 - self.alpha) * g**2
+            self.square_avg[key] = v
+            p -= self.lr * g / np.sqrt(v + self.eps)
+
+
+class RMSPropSharedState:
+    """RMSProp with one running average of g^2 for all the parameters."""
+
+    def __init__(self, lr=0.01, alpha=0.99, eps=1e-8):
+        self.lr = lr
+        self.alpha = alpha
+        self.eps = eps
+        self.square_avg = 0.0
+
+    def step(self, params, grads):
+        for key, p in params.items():
+            g = grads[key]
+            self.square_avg = self.alpha * self.square_avg + (1 - self.alpha) * g**2
+            p -= self.lr * g / (np.sqrt(self.square_avg) + self.eps)
+
+
+class AdagradEpsInsideSqrt:
+    """Adagrad with sqrt(G + eps) in the denominator instead of sqrt(G) + eps."""
+
+    def __init__(self, lr=0.01, eps=1e-10):
+        self.lr = lr
+        self.eps = eps
+        self.sum_sq = {}
+
+    def step(self, params, grads):
+        for key, p in params.items():
+            g = grads[key]
+            G = self.sum_sq.get(key, np.zeros_like(p)) + g**2
+            self.sum_sq[key] = G
+            p -= self.lr * g / np.sqrt(G + self.eps)
+
+
+class AdamNotInPlace:
+    """Adam that rebinds params[key] to a new array instead of updating the caller's array."""
+
+    def __init__(self, lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
+        self.lr = lr
+        self.betas = betas
+        self.eps = eps
+        self.weight_decay = weight_decay
+        self.m = {}
+        self.v = {}
+        self.t = {}
+
+    def step(self, params, grads):
+        beta1, beta2 = self.betas
+        for key, p in params.items():
+            g = grads[key] + self.weight_decay * p
+            t = self.t.get(key, 0) + 1
+            m = beta1 * self.m.get(key, np.zeros_like(p)) + (1 - beta1) * g
+            v = beta2 * self.v.get(key, np.zeros_like(p)) + (1 - beta2) * g**2
+            self.t[key], self.m[key], self.v[key] = t, m, v
+            m_hat = m / (1 - beta1**t)
+            v_hat = v / (1 - beta2**t)
+            params[key] = p - self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
 PROBE_PROBLEM = make_problem(7)
 PROBE_SAME_SHAPE = tuple({k: part[k] for k in ("W1", "W2")} for part in make_problem(8))
 SGD_PROBE = {"lr": 0.05, "momentum": 0.9}
@@ -608,9 +682,30 @@ def path_probe(
     return probe
 
 
-def in_place_probe(subject: Subject) -> Any:
-    run = scenario_on(subject, "SGD", optimizer_trajectory, "SGD", {"lr": 0.05}, *PROBE_PROBLEM, 3)
-    return run["in_place"]
+def in_place_probe(name: str, kwargs: dict[str, Any]) -> Any:
+    """A probe: whether each step of a short run updated the caller's arrays in place."""
+
+    def probe(subject: Subject) -> Any:
+        run = scenario_on(subject, name, optimizer_trajectory, name, kwargs, *PROBE_PROBLEM, 3)
+        return run["in_place"]
+
+    return probe
+
+
+NOT_IN_PLACE = (
+    "{name}.step assigns params[key] = new_array: the dict now holds new arrays but the "
+    "caller's arrays (a model's weights) never change. Update each array in place: "
+    "p -= lr * update."
+)
+EPS_INSIDE = (
+    "{name}'s eps is inside the square root: sqrt({s} + eps). torch adds it after the root, "
+    "sqrt({s}) + eps; with eps = 1e-3 and small gradients the two differ a lot."
+)
+SHARED = (
+    "{name}'s state seems shared by all the parameters: each key's update mixes in the other "
+    "keys' gradients. Keep {state} per key, in dicts keyed by the parameter's name."
+)
+RMSPROP_PROBE = {"lr": 0.05, "alpha": 0.9, "eps": 1e-3}
 
 
 MUTANTS = (
@@ -656,8 +751,21 @@ MUTANTS = (
         "Adam",
         AdamEpsInsideSqrt,
         path_probe("Adam", ADAM_PROBE),
-        "Adam's eps is inside the square root: sqrt(v_hat + eps). torch adds it after the "
-        "root, sqrt(v_hat) + eps; with eps = 1e-3 and small gradients the two differ a lot.",
+        EPS_INSIDE.format(name="Adam", s="v_hat"),
+    ),
+    Mutant(
+        "eps-inside-sqrt",
+        "RMSProp",
+        RMSPropEpsInsideSqrt,
+        path_probe("RMSProp", RMSPROP_PROBE),
+        EPS_INSIDE.format(name="RMSProp", s="v"),
+    ),
+    Mutant(
+        "eps-inside-sqrt",
+        "Adagrad",
+        AdagradEpsInsideSqrt,
+        path_probe("Adagrad", {"lr": 0.1, "eps": 1e-3}),
+        EPS_INSIDE.format(name="Adagrad", s="G"),
     ),
     Mutant(
         "adagrad-decaying-average",
@@ -672,18 +780,28 @@ MUTANTS = (
         "Adam",
         AdamSharedState,
         path_probe("Adam", ADAM_PROBE, PROBE_SAME_SHAPE),
-        "Adam's state (m, v, the step count) seems shared by all the parameters: each key's "
-        "update mixes in the other keys' gradients. Keep one m, one v and one t per key, in "
-        "dicts keyed by the parameter's name.",
+        SHARED.format(name="Adam", state="one m, one v and one step count t"),
+    ),
+    Mutant(
+        "optimizer-state-shared",
+        "RMSProp",
+        RMSPropSharedState,
+        path_probe("RMSProp", RMSPROP_PROBE, PROBE_SAME_SHAPE),
+        SHARED.format(name="RMSProp", state="one running average of g**2"),
     ),
     Mutant(
         "optimizer-not-in-place",
         "SGD",
         SGDNotInPlace,
-        in_place_probe,
-        "SGD.step assigns params[key] = new_array: the dict now holds new arrays but the "
-        "caller's arrays (a model's weights) never change. Update each array in place: "
-        "p -= lr * g.",
+        in_place_probe("SGD", {"lr": 0.05}),
+        NOT_IN_PLACE.format(name="SGD"),
+    ),
+    Mutant(
+        "optimizer-not-in-place",
+        "Adam",
+        AdamNotInPlace,
+        in_place_probe("Adam", ADAM_PROBE),
+        NOT_IN_PLACE.format(name="Adam"),
     ),
 )
 
