@@ -162,3 +162,14 @@ def test_worker_of_a_numpy_exercise_never_imports_torch(tmp_path: Path) -> None:
     ) as worker:
         worker.call("sigmoid", __import__("numpy").zeros(3))
         assert worker.call("loaded", 0) == []
+
+
+def test_all_grades_missing_files_as_zero(tmp_path: Path) -> None:
+    (tmp_path / "neuron.py").write_text((ROOT / "solutions" / "neuron.py").read_text())
+    done = neurograde("grade", "--all", "--workspace", str(tmp_path), "--format", "json")
+    assert done.returncode == 1
+    run = json.loads(done.stdout)
+    by_name = {e["exercise"]: e for e in run["exercises"]}
+    assert by_name["neuron"]["score"] == by_name["neuron"]["max_score"]
+    assert by_name["cnn"]["score"] == 0 and by_name["cnn"]["errors"][0].startswith("no file")
+    assert len(by_name) == 9
