@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 from grader.checks.base import mutant_source
 from grader.checks.optimizers import MUTANTS
-from grader.result import ExerciseResult
 from grader.runner import Options, grade
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,21 +20,8 @@ TRAJECTORIES = [
 ]
 
 
-def _checks(result: ExerciseResult) -> dict[str, dict]:
-    data = json.loads(json.dumps(result.to_json()))
-    return {c["id"]: c for c in data["checks"]}
-
-
-def _grade_edited(tmp_path: Path, old: str, new: str) -> ExerciseResult:
-    source = SOLUTION.read_text("utf-8")
-    assert old in source
-    path = tmp_path / "optimizers.py"
-    path.write_text(source.replace(old, new), "utf-8")
-    return grade("optimizers", path, Options())
-
-
-def test_solution_json_has_equal_series_for_every_trajectory() -> None:
-    checks = _checks(grade("optimizers", SOLUTION, Options()))
+def test_solution_json_has_equal_series_for_every_trajectory(by_id) -> None:
+    checks = by_id(grade("optimizers", SOLUTION, Options()))
     for check_id in TRAJECTORIES:
         (series,) = checks[check_id]["series"]
         assert series["label"]
@@ -46,11 +31,11 @@ def test_solution_json_has_equal_series_for_every_trajectory() -> None:
     assert "series" not in checks["step_lr-matches-reference"]
 
 
-def test_a_wrong_adam_shows_its_own_trajectory(tmp_path: Path) -> None:
+def test_a_wrong_adam_shows_its_own_trajectory(tmp_path: Path, by_id) -> None:
     mutant = next(m for m in MUTANTS if m.misconception == "adam-no-bias-correction")
     path = tmp_path / "optimizers.py"
     path.write_text(mutant_source(SOLUTION.read_text("utf-8"), mutant), "utf-8")
-    check = _checks(grade("optimizers", path, Options()))["adam-matches-torch-semantics"]
+    check = by_id(grade("optimizers", path, Options()))["adam-matches-torch-semantics"]
     assert not check["passed"]
     (series,) = check["series"]
     assert len(series["learner"]) == len(series["reference"]) == 26
@@ -59,38 +44,40 @@ def test_a_wrong_adam_shows_its_own_trajectory(tmp_path: Path) -> None:
     assert "after step 1 of 25" in check["message"]
 
 
-def test_a_crashing_optimizer_still_gets_the_reference_series(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path, "            p -= self.lr * g / (np.sqrt(G) + self.eps)", "            1 / 0"
+def test_a_crashing_optimizer_still_gets_the_reference_series(grade_edited, by_id) -> None:
+    result = grade_edited(
+        "optimizers", "            p -= self.lr * g / (np.sqrt(G) + self.eps)", "            1 / 0"
     )
-    check = _checks(result)["adagrad-matches-torch-semantics"]
+    check = by_id(result)["adagrad-matches-torch-semantics"]
     assert not check["passed"] and "ZeroDivisionError" in check["message"]
     (series,) = check["series"]
     assert series["learner"] == [] and len(series["reference"]) == 26
 
 
-def test_a_global_adam_step_count_fails_the_per_key_property(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_a_global_adam_step_count_fails_the_per_key_property(grade_edited, by_id) -> None:
+    result = grade_edited(
+        "optimizers",
         "            self.t[key] += 1\n            t = self.t[key]",
         "            self.t[key] += 1\n            t = sum(self.t.values())",
     )
-    checks = _checks(result)
+    checks = by_id(result)
     assert not checks["adam-keeps-per-key-state"]["passed"]
     assert "stepped alone" in checks["adam-keeps-per-key-state"]["message"]
     assert checks["sgd-keeps-per-key-state"]["passed"]
 
 
-def test_rebinding_params_fails_the_descent_property_with_a_clear_message(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_rebinding_params_fails_the_descent_property_with_a_clear_message(
+    grade_edited, by_id
+) -> None:
+    result = grade_edited(
+        "optimizers",
         "            p -= self.lr * g / (np.sqrt(s) + self.eps)",
         "            params[key] = p - self.lr * g / (np.sqrt(s) + self.eps)",
     )
-    check = _checks(result)["rmsprop-decreases-quadratic"]
+    check = by_id(result)["rmsprop-decreases-quadratic"]
     assert not check["passed"]
     assert "in place" in check["message"]
-    assert _checks(result)["rmsprop-matches-torch-semantics"]["passed"]
+    assert by_id(result)["rmsprop-matches-torch-semantics"]["passed"]
 
 
 def test_grading_imports_neither_torch_nor_hypothesis_in_the_scenarios() -> None:

@@ -4,64 +4,59 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.result import ExerciseResult
-from grader.runner import Options, grade
-
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = ROOT / "solutions" / "regularization.py"
 
 
-def _grade_edited(tmp_path: Path, old: str, new: str) -> ExerciseResult:
-    source = SOLUTION.read_text("utf-8")
-    assert old in source
-    path = tmp_path / "regularization.py"
-    path.write_text(source.replace(old, new), "utf-8")
-    return grade("regularization", path, Options())
-
-
-def _check(result: ExerciseResult, check_id: str):
-    return next(c for c in result.checks if c.id == check_id)
-
-
-def test_keep_probability_confusion_is_explained_by_the_statistics(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_keep_probability_confusion_is_explained_by_the_statistics(
+    grade_edited, by_id, check_of
+) -> None:
+    result = grade_edited(
+        "regularization",
         "    mask = rng.random(x.shape) >= p\n    if p == 1.0:",
         "    mask = rng.random(x.shape) < 1.0 - p\n    if p == 1.0:",
     )
-    check = _check(result, "dropout-keeps-mean-drops-fraction-p")
+    check = check_of(result, "dropout-keeps-mean-drops-fraction-p")
     assert check.passed  # same statistics, ...
-    assert not _check(result, "dropout-matches-reference").passed  # ... but not the mask asked for
+    assert not check_of(
+        result, "dropout-matches-reference"
+    ).passed  # ... but not the mask asked for
 
 
-def test_early_stopping_one_call_early_is_caught_on_the_scripted_sequences(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_early_stopping_one_call_early_is_caught_on_the_scripted_sequences(
+    grade_edited, by_id, check_of
+) -> None:
+    result = grade_edited(
+        "regularization",
         "        return self.bad_calls >= self.patience",
         "        return self.bad_calls >= self.patience - 1 and self.bad_calls > 0",
     )
-    check = _check(result, "early-stopping-scripted")
+    check = check_of(result, "early-stopping-scripted")
     assert not check.passed
     assert "one call early" in check.message
     assert "early-stopping-off-by-one" not in result.misconceptions  # that mutant stops late
 
 
-def test_hidden_early_stopping_feedback_does_not_show_the_losses(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_hidden_early_stopping_feedback_does_not_show_the_losses(
+    grade_edited, by_id, check_of
+) -> None:
+    result = grade_edited(
+        "regularization",
         "        return self.bad_calls >= self.patience",
         "        return self.bad_calls > self.patience",
     )
-    check = _check(result, "early-stopping-hidden")
+    check = check_of(result, "early-stopping-hidden")
     assert not check.passed
     assert "loss" not in check.message.split("Likely cause")[0].replace("loss sequences", "")
     assert check.counterexample is None
 
 
-def test_batchnorm_eval_with_batch_statistics_fails_row_independence(tmp_path: Path) -> None:
-    result = _grade_edited(
-        tmp_path,
+def test_batchnorm_eval_with_batch_statistics_fails_row_independence(
+    grade_edited, by_id, check_of
+) -> None:
+    result = grade_edited(
+        "regularization",
         "    if training:\n        n = x.shape[0]",
         "    if True:\n        n = x.shape[0]",
     )
-    assert not _check(result, "batchnorm-eval-rows-independent").passed
+    assert not check_of(result, "batchnorm-eval-rows-independent").passed
