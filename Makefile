@@ -4,7 +4,7 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-# The CPU wheel of PyTorch; on a machine with a GPU use e.g. `make setup TORCH=torch`.
+# The PyTorch requirement installed first (pyproject.toml itself accepts torch>=2.2).
 TORCH ?= torch==2.13.0
 EXERCISE ?= activations
 WORKSPACE ?= exercises
