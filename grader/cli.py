@@ -351,6 +351,9 @@ def _cuda_available(names: list[str]) -> bool:
 
 def run() -> None:
     """The console script: usage errors exit 2, grader bugs exit 3, never a raw traceback."""
+    from grader.worker.confine import hide_this_process
+
+    hide_this_process()
     try:
         main.main(standalone_mode=False)
     except click.exceptions.Exit as done:

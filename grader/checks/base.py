@@ -348,6 +348,7 @@ def property_check(
     its shrunk one, and that is what the learner sees.
     """
     from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis.errors import Flaky
 
     def run(ctx: Context) -> Verdict:
         failures: list[tuple[Any, str | Failure]] = []
@@ -378,6 +379,14 @@ def property_check(
             return Verdict(
                 False, abort.error.describe(), describe(failures[-1][0]) if failures else None
             )
+        except Flaky:
+            example, problem = failures[0]
+            verdict = _failure(problem, describe(example))
+            verdict.message += (
+                "\nThe same input gave a different result on another call: the code is not "
+                "deterministic (does it keep state between calls, or draw random numbers?)"
+            )
+            return verdict
         return PASS
 
     return Check(id, "property", title, tuple(uses), run, points)

@@ -68,6 +68,7 @@ class Worker:
     output: list[str] = field(default_factory=list)
     load_error: LearnerError | None = None
     hanging: set[str] = field(default_factory=set)
+    sandbox: str = ""
     _process: subprocess.Popen[bytes] | None = None
     _workdir: str | None = None
     _reader: Reader = field(default_factory=Reader)
@@ -236,6 +237,7 @@ class Worker:
         if not header.get("ready"):
             self.close()
             raise LearnerError("crash", "the worker did not start")
+        self.sandbox = str(header.get("sandbox", ""))
 
     def _receive(self, deadline: float, timeout: float) -> tuple[dict[str, Any], list[bytes]]:
         assert self._process is not None and self._process.stdout is not None

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from grader.worker import confine
 from grader.worker.guard import ImportGuard
 from grader.worker.protocol import Reader, decode, encode, pack
 
@@ -230,9 +231,11 @@ def main() -> None:
     sys.stdout = sys.__stdout__ = server.stdout  # type: ignore[misc]
     sys.stderr = sys.__stderr__ = server.stdout  # type: ignore[misc]
     apply_limits(config["limits"])
+    confine.drop_capabilities()
+    sandbox = confine.restrict([os.getcwd(), "/dev"])
     server.guard.install()
     reader = Reader()
-    channel_out.write(pack({"ready": True}, []))
+    channel_out.write(pack({"ready": True, "sandbox": sandbox}, []))
     while True:
         request = reader.take()
         if request is None:
