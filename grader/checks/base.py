@@ -197,16 +197,6 @@ def judge(
     return None
 
 
-def compare_call(
-    ctx: Context,
-    function: str,
-    args: Sequence[Any],
-    kwargs: dict[str, Any] | None = None,
-    rtol: float = RTOL,
-    atol: float = ATOL,
-) -> Failure | None:
-    """Call `function` on both sides; None if the learner agrees, else what differs."""
-    return compare_calls(ctx, function, [(tuple(args), kwargs or {})], rtol, atol)
 
 
 def compare_calls(
