@@ -1,15 +1,20 @@
 """The pieces every exercise's checks are built from.
 
-An exercise module declares a table of its functions and gets its checks
-from the factories here:
+An exercise module declares a table of its functions (`Fn` rows, turned into
+checks by `checks_for`) and builds the rest from the factories here:
 
 - `property_check`: a hypothesis property run in the grader process
   (derandomized, no database); the learner's function is called in the worker
   for every example and the shrunk counterexample goes into the feedback;
 - `hidden_check`: cases drawn from a generator seeded by the course's secret,
   compared with the reference; never reveals its inputs;
+- `cases_check` and `scenario_check`: visible checks on fixed cases;
 - `Mutant`: the reference with one classic mistake; the runner uses it to
   name the misconception a failing submission makes.
+
+Calls go through `compare_calls` / `learner_values` (many calls, one round
+trip) or, for objects that must be built in the worker, through scenarios
+(`learner_scenario`, `both`, `scenario_on`).
 
 A check talks to a `Subject`: the learner (through the worker) or a module in
 the grader process (the reference, or a mutant of it). Both answer with the
