@@ -301,6 +301,7 @@ def scrubbed_environment(workdir: str) -> dict[str, str]:
         TMPDIR=workdir,
         PYTHONHASHSEED="0",
         PYTHONDONTWRITEBYTECODE="1",
+        CUDA_CACHE_DISABLE="1",  # no JIT cache files against the worker's file-size limit
         OMP_NUM_THREADS="1",
         OPENBLAS_NUM_THREADS="1",
         MKL_NUM_THREADS="1",
