@@ -178,10 +178,13 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
         if mutant.replaces not in suspects or not _behaves_like(mutant, exercise, ctx):
             continue
         result.misconceptions.append(mutant.misconception)
+        first: str | None = None
         for check in failed:
             if mutant.replaces in uses[check.id] and check.misconception is None:
                 check.misconception = mutant.misconception
-                check.message = f"{check.message}\nLikely cause: {mutant.explanation}"
+                cause = mutant.explanation if first is None else f"the same mistake as in {first}"
+                check.message = f"{check.message}\nLikely cause: {cause}"
+                first = first or check.id
 
 
 def _behaves_like(mutant: Mutant, exercise: Exercise, ctx: Context) -> bool:
