@@ -102,7 +102,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
 
 
 def _static_checks(exercise: Exercise, tree: object, result: ExerciseResult) -> dict[str, str]:
-    """Syntax and imports; returns what blocks the scored checks ("*" blocks all)."""
+    """Syntax, imports and escape hatches; returns what blocks the scored checks ("*" blocks all)."""
     if isinstance(tree, SyntaxError):
         where = f"line {tree.lineno}: " if tree.lineno else ""
         message = f"your file does not parse ({where}{tree.msg})"
@@ -121,6 +121,17 @@ def _static_checks(exercise: Exercise, tree: object, result: ExerciseResult) -> 
         result.zeroed_by = message
     else:
         result.checks.append(CheckResult("allowed-imports", "static", True, 0.0, 0.0))
+    hatches = static.escape_hatches(tree)
+    if hatches:
+        name, line = hatches[0]
+        message = (
+            f"line {line}: {name} reaches into the interpreter's internals, which graded code "
+            "may not do; the score is zero until it is removed"
+        )
+        result.checks.append(CheckResult("no-escape-hatches", "static", False, 0.0, 0.0, message))
+        result.zeroed_by = result.zeroed_by or message
+    else:
+        result.checks.append(CheckResult("no-escape-hatches", "static", True, 0.0, 0.0))
     return {}
 
 

@@ -43,6 +43,34 @@ def refused_imports(tree: ast.Module, allowed: Sequence[str]) -> list[tuple[str,
     return refused
 
 
+ESCAPE_HATCHES = frozenset(
+    {
+        "__bases__",
+        "__base__",
+        "__builtins__",
+        "__closure__",
+        "__code__",
+        "__globals__",
+        "__import__",
+        "__mro__",
+        "__self__",
+        "__subclasses__",
+    }
+)
+"""Names that reach from an expression to the interpreter's internals; exercise code never needs them."""
+
+
+def escape_hatches(tree: ast.Module) -> list[tuple[str, int]]:
+    """(name, line) for every use of an `ESCAPE_HATCHES` name, as an attribute or a bare name."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in ESCAPE_HATCHES:
+            found.append((node.attr, node.lineno))
+        elif isinstance(node, ast.Name) and node.id in ESCAPE_HATCHES:
+            found.append((node.id, node.lineno))
+    return found
+
+
 def expected_signature(obj: Any) -> dict[str, Any]:
     """What `describe` in the worker would report for the reference's `obj`."""
     params = [

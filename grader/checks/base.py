@@ -202,8 +202,6 @@ def judge(
     return None
 
 
-
-
 def compare_calls(
     ctx: Context, function: str, calls: Sequence[Call], rtol: float = RTOL, atol: float = ATOL
 ) -> Failure | None:

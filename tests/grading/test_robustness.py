@@ -27,7 +27,7 @@ def _os():
 
 
 def grade_source(
-    tmp_path: Path, source: str, *extra: str, timeout: float = 2.0
+    tmp_path: Path, source: str, *extra: str, timeout: float = 2.0, env: dict | None = None
 ) -> tuple[int, dict, str]:
     """Grade `source` as activations.py; (exit status, JSON result, stderr)."""
     workspace = tmp_path / "ws"
@@ -48,6 +48,7 @@ def grade_source(
         text=True,
         timeout=120,
         cwd=tmp_path,
+        env=env,
     )
     assert "Traceback" not in done.stderr, done.stderr
     return done.returncode, json.loads(done.stdout), done.stderr
@@ -249,33 +250,21 @@ def test_importing_the_reference_zeroes_the_exercise(tmp_path: Path) -> None:
     assert code == 1 and result["score"] == 0
 
 
+SANDBOX_NOTE = "the static check zeroes this file anyway; the sandbox must hold regardless"
+
+
 def test_the_secret_never_reaches_the_worker(tmp_path: Path) -> None:
-    leak = (
-        FIND_OS
-        + "\ndef sigmoid(z):\n    assert 'NEUROGRADE_SECRET' not in _os()['environ']\n    return 1 / (1 + np.exp(-z))\n"
+    leak = FIND_OS + textwrap.dedent(
+        """
+        def sigmoid(z):
+            assert 'NEUROGRADE_SECRET' not in _os()['environ']
+            return 1 / (1 + np.exp(-z))
+        """
     )
     env = {**os.environ, "NEUROGRADE_SECRET": "course-secret"}
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    (workspace / "activations.py").write_text(with_function(leak), "utf-8")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            "activations",
-            "--workspace",
-            str(workspace),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout
+    _, result, _ = grade_source(tmp_path, with_function(leak), env=env)
+    assert not check(result, "no-escape-hatches")["passed"], SANDBOX_NOTE
+    assert check(result, "sigmoid-matches-reference")["passed"], "the secret reached the worker"
 
 
 def test_grades_are_reproducible(tmp_path: Path) -> None:
@@ -322,8 +311,9 @@ def test_the_worker_cannot_write_outside_its_folder_or_signal_the_grader(tmp_pat
             return 1 / (1 + np.exp(-z))
         """
     )
-    code, result, _ = grade_source(tmp_path, with_function(body))
-    assert code == 0 and result["score"] == result["max_score"]
+    _, result, _ = grade_source(tmp_path, with_function(body))
+    assert not check(result, "no-escape-hatches")["passed"], SANDBOX_NOTE
+    assert check(result, "sigmoid-matches-reference")["passed"], "the grader was signalled"
     assert not target.exists()
 
 
@@ -341,24 +331,16 @@ def test_the_grader_hides_its_environment_from_the_worker(tmp_path: Path) -> Non
             return 1 / (1 + np.exp(-z))
         """
     )
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    (workspace / "activations.py").write_text(with_function(body), "utf-8")
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "grader",
-            "grade",
-            "activations",
-            "--workspace",
-            str(workspace),
-            "--format",
-            "json",
-        ],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NEUROGRADE_SECRET": "course-secret"},
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stdout
+    env = {**os.environ, "NEUROGRADE_SECRET": "course-secret"}
+    _, result, _ = grade_source(tmp_path, with_function(body), env=env)
+    assert check(result, "sigmoid-matches-reference")["passed"], "the grader's environment leaked"
+
+
+@pytest.mark.parametrize(
+    "hatch",
+    ["().__class__.__base__.__subclasses__()", "sigmoid.__globals__", "__builtins__", "f.__code__"],
+)
+def test_escape_hatches_zero_the_exercise(tmp_path: Path, hatch: str) -> None:
+    code, result, _ = grade_source(tmp_path, SOLUTION + f"\n\ndef helper(f):\n    return {hatch}\n")
+    assert code == 1 and result["score"] == 0
+    assert "interpreter's internals" in check(result, "no-escape-hatches")["message"]
