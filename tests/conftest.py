@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,19 +27,41 @@ def root() -> Path:
     return ROOT
 
 
+def _grade_solution(tmp_path: Path, name: str, edit) -> object:
+    """Grade solutions/NAME.py after `edit(source)`, written to `tmp_path`."""
+    from grader.runner import Options, grade
+
+    path = tmp_path / f"{name}.py"
+    path.write_text(edit((ROOT / "solutions" / f"{name}.py").read_text("utf-8")), "utf-8")
+    return grade(name, path, Options())
+
+
 @pytest.fixture
 def grade_edited(tmp_path: Path):
     """Grade the solution of an exercise with one piece of text replaced (a hand-made mistake)."""
-    from grader.runner import Options, grade
 
     def run(name: str, old: str, new: str):
-        source = (ROOT / "solutions" / f"{name}.py").read_text("utf-8")
-        assert old in source, f"{old!r} is not in solutions/{name}.py"
-        path = tmp_path / f"{name}.py"
-        path.write_text(source.replace(old, new), "utf-8")
-        return grade(name, path, Options())
+        def edit(source: str) -> str:
+            assert old in source, f"{old!r} is not in solutions/{name}.py"
+            return source.replace(old, new)
+
+        return _grade_solution(tmp_path, name, edit)
 
     return run
+
+
+@pytest.fixture
+def grade_with(tmp_path: Path):
+    """Grade the solution of an exercise with some definitions redefined at the end of the file."""
+    return lambda name, override: _grade_solution(
+        tmp_path, name, lambda source: source + "\n\n" + textwrap.dedent(override)
+    )
+
+
+@pytest.fixture
+def failures():
+    """A result's failed checks: id -> message."""
+    return lambda result: {c.id: c.message for c in result.checks if not c.passed}
 
 
 def checks_by_id(result) -> dict[str, dict]:

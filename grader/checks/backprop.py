@@ -149,15 +149,6 @@ def _values(ctx: Context, name: str, cases: Sequence[Call]) -> list[Any] | Failu
     return values
 
 
-def _difference(expected: Any, received: Any) -> str | None:
-    """`difference`, also when a number is expected and an array of several values comes back."""
-    if (
-        isinstance(expected, (int, float))
-        and isinstance(received, np.ndarray)
-        and received.size != 1
-    ):
-        return f"expected a number, received an array of shape {received.shape}"
-    return difference(expected, received)
 
 
 def _first(value: Any) -> Any:
@@ -269,16 +260,16 @@ WHY_SHAPE = (
 
 def _duplication_failure(name: str, net: Net, right: Any, once: Any, again: Any) -> Failure | None:
     """None if `again` (on X stacked twice) is `right` (the true value on X), else why not."""
-    if not _difference(right, again):
+    if not difference(right, again):
         return None
-    wrong = _difference(right, once)
+    wrong = difference(right, once)
     if wrong:
         return Failure(
             f"{name} is not right on the batch itself yet ({wrong}), so it cannot be right on "
             "the batch stacked twice; fix that first",
             describe_net(net),
         )
-    found = _difference(once, again) or ""
+    found = difference(once, again) or ""
     if name == "loss_and_grads":
         what = "another loss" if found.startswith("[0]") else "other gradients"
     else:
@@ -421,7 +412,7 @@ def _gradcheck_body(ctx: Context, net: Net) -> Failure | None:
             "loss_and_grads should return a pair (loss, grads) with grads a dict shaped like "
             f"params; it returned {describe_type(analytic)} as grads"
         )
-    wrong_loss = _difference(want["loss"], got.get("loss"))
+    wrong_loss = difference(want["loss"], got.get("loss"))
     if wrong_loss:
         return Failure(
             "the gradient check needs the right loss: loss_and_grads should return the mean "

@@ -33,6 +33,7 @@ from grader.checks.base import (
     Mutant,
     Subject,
     Verdict,
+    both,
     calls,
     checks_for,
     hidden_check,
@@ -232,10 +233,10 @@ def _minibatch_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 
 def _minibatch_hidden_body(ctx: Context, cases: list[list[Any]]) -> Failure | str | None:
-    received = learner_scenario(ctx, "minibatches", many, "epochs_of_batches", cases)
-    if isinstance(received, Failure):
-        return received
-    expected = ctx.reference.scenario(many, "epochs_of_batches", cases)
+    runs = both(ctx, "minibatches", many, "epochs_of_batches", cases)
+    if isinstance(runs, Failure):
+        return runs
+    expected, received = runs
     for want, got in zip(expected, received, strict=True):
         if not isinstance(got, list) or len(got) != len(want):
             return difference(want, got)
@@ -410,10 +411,10 @@ def _fit_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 
 def _fit_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
-    received = learner_scenario(ctx, "fit_linear_regression", many, "fit", cases)
-    if isinstance(received, Failure):
-        return received
-    expected = ctx.reference.scenario(many, "fit", cases)
+    runs = both(ctx, "fit_linear_regression", many, "fit", cases)
+    if isinstance(runs, Failure):
+        return runs
+    expected, received = runs
     for want, got in zip(expected, received, strict=True):
         found = fit_problem(want, got)
         if found:

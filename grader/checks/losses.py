@@ -150,15 +150,6 @@ TABLE = [
 WHY_MEAN = "a mean does not change when every sample appears twice, while a sum doubles"
 
 
-def _difference(expected: Any, received: Any) -> str | None:
-    """`difference`, also when a number is expected and an array of several values comes back."""
-    if (
-        isinstance(expected, (int, float))
-        and isinstance(received, np.ndarray)
-        and received.size != 1
-    ):
-        return f"expected a number, received an array of shape {received.shape}"
-    return difference(expected, received)
 
 
 def _halved_twice(value: Any) -> Any:
@@ -176,10 +167,10 @@ def duplication_check(name: str, per_sample: bool, inputs: Any, advice: str) -> 
             return values
         for case, once, twice in zip(cases, values, values[len(cases) :], strict=False):
             right = ctx.reference.call(name, *case[0], **case[1])
-            if not _difference(_halved_twice(right) if per_sample else right, twice):
+            if not difference(_halved_twice(right) if per_sample else right, twice):
                 continue
             where = describe_call(name, *case)
-            wrong = _difference(right, once)
+            wrong = difference(right, once)
             if wrong:
                 return Failure(
                     f"{name} is not right on the batch itself yet ({wrong}), so it cannot "
@@ -187,7 +178,7 @@ def duplication_check(name: str, per_sample: bool, inputs: Any, advice: str) -> 
                     where,
                 )
             if per_sample:
-                found = _difference(_halved_twice(once), twice)
+                found = difference(_halved_twice(once), twice)
                 message = (
                     f"{name} on the batch stacked twice (every sample seen twice) should "
                     "return each row's gradient halved, since the mean's 1/N halves when "

@@ -38,6 +38,7 @@ from grader.checks.base import (
     Mutant,
     Subject,
     Verdict,
+    both,
     checks_for,
     hidden_check,
     learner_scenario,
@@ -374,10 +375,10 @@ def hidden_runs(name: str) -> Any:
 
 def hidden_trajectory_check(name: str) -> Check:
     def body(ctx: Context, runs: list[list[Any]]) -> str | None:
-        received = learner_scenario(ctx, name, many, "optimizer_trajectory", runs)
-        if isinstance(received, Failure):
-            return received
-        expected = ctx.reference.scenario(many, "optimizer_trajectory", runs)
+        runs = both(ctx, name, many, "optimizer_trajectory", runs)
+        if isinstance(runs, Failure):
+            return runs
+        expected, received = runs
         for want, got in zip(expected, received, strict=True):
             found = run_problem(name, got) or path_difference(want, got)
             if found:

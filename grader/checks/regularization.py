@@ -30,6 +30,7 @@ from grader.checks.base import (
     Fn,
     Mutant,
     Subject,
+    both,
     calls,
     cases_check,
     checks_for,
@@ -88,10 +89,10 @@ def _dropout_grid(example: tuple[np.ndarray, int]) -> list[list[Any]]:
 
 def _dropout_body(ctx: Context, example: tuple[np.ndarray, int]) -> Failure | str | None:
     cases = _dropout_grid(example)
-    received = learner_scenario(ctx, "dropout", many, "dropout_run", cases)
-    if isinstance(received, Failure):
-        return received
-    expected = ctx.reference.scenario(many, "dropout_run", cases)
+    runs = both(ctx, "dropout", many, "dropout_run", cases)
+    if isinstance(runs, Failure):
+        return runs
+    expected, received = runs
     for case, want, got in zip(cases, expected, received, strict=True):
         found = dropout_problem(want, got)
         if found:
@@ -171,10 +172,10 @@ def _dropout_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 
 def _dropout_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
-    received = learner_scenario(ctx, "dropout", many, "dropout_run", cases)
-    if isinstance(received, Failure):
-        return received
-    expected = ctx.reference.scenario(many, "dropout_run", cases)
+    runs = both(ctx, "dropout", many, "dropout_run", cases)
+    if isinstance(runs, Failure):
+        return runs
+    expected, received = runs
     for want, got in zip(expected, received, strict=True):
         found = dropout_problem(want, got)
         if found:
@@ -491,10 +492,10 @@ def _stopping_hidden_body(ctx: Context, cases: Sequence[StopCase]) -> str | Fail
     for kwargs, losses in cases:
         keep = _cut_at_stop(ctx.reference.scenario(early_stopping_run, kwargs, losses))
         cut.append([kwargs, losses[:keep]])
-    received = learner_scenario(ctx, "EarlyStopping", many, "early_stopping_run", cut)
-    if isinstance(received, Failure):
-        return received
-    expected = ctx.reference.scenario(many, "early_stopping_run", cut)
+    runs = both(ctx, "EarlyStopping", many, "early_stopping_run", cut)
+    if isinstance(runs, Failure):
+        return runs
+    expected, received = runs
     for case, want, got in zip(cut, expected, received, strict=True):
         found = stopping_problem((case[0], case[1]), want, got, hidden=True)
         if found:

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.scenarios import batched
+
 
 def _rng(seed: int | None) -> np.random.Generator | None:
     return None if seed is None else np.random.default_rng(seed)
@@ -49,7 +51,4 @@ def fit(
 
 SCENARIOS = {"epochs_of_batches": epochs_of_batches, "fit": fit}
 
-
-def many(module: Any, name: str, cases: list[list[Any]]) -> list[Any]:
-    """Several runs of this module's scenario `name` in one round trip."""
-    return [SCENARIOS[name](module, *case) for case in cases]
+many = batched(SCENARIOS, __name__)

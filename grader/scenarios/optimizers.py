@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.scenarios import batched
+
 
 def _values(key: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
     """A copy of a parameter's values; a changed shape is the learner's error, said plainly."""
@@ -122,7 +124,4 @@ def per_key_state(
 
 SCENARIOS = {"optimizer_trajectory": optimizer_trajectory, "per_key_state": per_key_state}
 
-
-def many(module: Any, name: str, cases: list[list[Any]]) -> list[Any]:
-    """Several runs of this module's scenario `name` in one round trip."""
-    return [SCENARIOS[name](module, *case) for case in cases]
+many = batched(SCENARIOS, __name__)

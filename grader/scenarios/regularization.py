@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.scenarios import batched
+
 
 def dropout_run(module: Any, x: np.ndarray, p: float, training: bool, seed: int) -> dict[str, Any]:
     """``dropout(x, p, training, np.random.default_rng(seed))``; also whether ``x`` was modified."""
@@ -38,7 +40,4 @@ def early_stopping_run(
 
 SCENARIOS = {"dropout_run": dropout_run, "early_stopping_run": early_stopping_run}
 
-
-def many(module: Any, name: str, cases: list[list[Any]]) -> list[Any]:
-    """Several runs of this module's scenario `name` in one round trip."""
-    return [SCENARIOS[name](module, *case) for case in cases]
+many = batched(SCENARIOS, __name__)

@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from grader.checks.backprop import ROUNDING
-from grader.runner import Options, grade
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _grade_with(tmp_path: Path, override: str):
-    """Grade the solution with some functions redefined at the end of the file."""
-    source = (ROOT / "solutions" / "backprop.py").read_text("utf-8")
-    path = tmp_path / "backprop.py"
-    path.write_text(source + "\n\n" + textwrap.dedent(override), "utf-8")
-    return grade("backprop", path, Options())
-
-
-def _failed(result) -> dict[str, str]:
-    return {c.id: c.message for c in result.checks if not c.passed}
-
-
-def test_another_correct_style_gets_full_marks(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_another_correct_style_gets_full_marks(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
         """
         def init_params(d, H, O, rng):
             W1 = rng.standard_normal((H, d)) * np.sqrt(2.0 / d)
@@ -62,7 +48,7 @@ def test_another_correct_style_gets_full_marks(tmp_path: Path) -> None:
             return g
         """,
     )
-    assert _failed(result) == {}
+    assert failures(result) == {}
     assert result.score == result.max_score
 
 
@@ -71,9 +57,9 @@ def test_rounding_values_are_not_restored_by_adding_and_subtracting() -> None:
     assert any(((x + h) - 2 * h) + h != x for x in ROUNDING.tolist())
 
 
-def test_add_subtract_restoration_fails_only_the_restore_check(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_add_subtract_restoration_fails_only_the_restore_check(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
         """
         def numerical_gradient(f, x, h=1e-5):
             grad = np.zeros(x.shape)
@@ -87,13 +73,13 @@ def test_add_subtract_restoration_fails_only_the_restore_check(tmp_path: Path) -
             return grad
         """,
     )
-    assert set(_failed(result)) == {"numerical_gradient-restores-input"}
+    assert set(failures(result)) == {"numerical_gradient-restores-input"}
     assert result.misconceptions == ["numgrad-mutates-input"]
 
 
-def test_gradient_check_blames_a_summed_loss(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_gradient_check_blames_a_summed_loss(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
         """
         def loss_and_grads(params, X, labels):
             _, cache = forward(X, params)
@@ -101,14 +87,14 @@ def test_gradient_check_blames_a_summed_loss(tmp_path: Path) -> None:
             return loss, backward(params, cache, labels)
         """,
     )
-    failed = _failed(result)
+    failed = failures(result)
     assert "needs the right loss" in failed["numerical_gradient-agrees-with-backprop"]
     assert "loss-sum-not-mean" in result.misconceptions
 
 
-def test_hidden_checks_show_no_input(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_hidden_checks_show_no_input(grade_with) -> None:
+    result = grade_with(
+        "backprop",
         """
         def backward(params, cache, labels):
             return {k: np.zeros_like(v) for k, v in params.items()}

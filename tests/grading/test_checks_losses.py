@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from grader.checks.losses import SATURATED, bce_bounds
-from grader.runner import Options, grade
 from reference.losses import binary_cross_entropy
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _grade_with(tmp_path: Path, override: str):
-    """Grade the solution with some functions redefined at the end of the file."""
-    source = (ROOT / "solutions" / "losses.py").read_text("utf-8")
-    path = tmp_path / "losses.py"
-    path.write_text(source + "\n\n" + textwrap.dedent(override), "utf-8")
-    return grade("losses", path, Options())
-
-
-def _failed(result) -> dict[str, str]:
-    return {c.id: c.message for c in result.checks if not c.passed}
 
 
 BCE = """
@@ -35,20 +21,20 @@ def binary_cross_entropy(p, y):
 
 
 @pytest.mark.parametrize("eps", ["1e-7", "1e-15"])
-def test_bce_accepts_any_allowed_eps(tmp_path: Path, eps: str) -> None:
-    result = _grade_with(tmp_path, BCE.format(eps=eps))
-    assert _failed(result) == {}
+def test_bce_accepts_any_allowed_eps(eps: str, grade_with, failures) -> None:
+    result = grade_with("losses", BCE.format(eps=eps))
+    assert failures(result) == {}
 
 
-def test_bce_eps_too_small_for_one_minus_eps_is_caught(tmp_path: Path) -> None:
-    result = _grade_with(tmp_path, BCE.format(eps="1e-20"))
-    failed = _failed(result)
+def test_bce_eps_too_small_for_one_minus_eps_is_caught(grade_with, failures) -> None:
+    result = grade_with("losses", BCE.format(eps="1e-20"))
+    failed = failures(result)
     assert set(failed) == {"binary_cross_entropy-saturated"}
     assert "nan" in failed["binary_cross_entropy-saturated"]
 
 
-def test_bce_eps_too_large_is_caught(tmp_path: Path) -> None:
-    failed = _failed(_grade_with(tmp_path, BCE.format(eps="1e-3")))
+def test_bce_eps_too_large_is_caught(grade_with, failures) -> None:
+    failed = failures(grade_with("losses", BCE.format(eps="1e-3")))
     assert "binary_cross_entropy-saturated" in failed
     assert "16.1" in failed["binary_cross_entropy-saturated"]
 
@@ -60,15 +46,15 @@ def test_bce_bounds_hold_the_reference() -> None:
         assert np.isfinite(high)
 
 
-def test_mse_sum_fails_duplication_with_advice(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_mse_sum_fails_duplication_with_advice(grade_with, failures) -> None:
+    result = grade_with(
+        "losses",
         """
         def mse(y_pred, y_true):
             return float(np.sum((y_pred - y_true) ** 2))
         """,
     )
-    failed = _failed(result)
+    failed = failures(result)
     assert "mse-batch-duplication" in failed
     assert "a sum doubles" in failed["mse-batch-duplication"]
     assert not any(name.startswith("mse_grad") for name in failed)

@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 from grader.checks.base import ModuleSubject, mutant_module
 from grader.checks.neuron import EXERCISE
-from grader.runner import Options, grade
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _grade_with(tmp_path: Path, override: str):
-    """Grade the solution with some functions redefined at the end of the file."""
-    source = (ROOT / "solutions" / "neuron.py").read_text("utf-8")
-    path = tmp_path / "neuron.py"
-    path.write_text(source + "\n\n" + textwrap.dedent(override), "utf-8")
-    return grade("neuron", path, Options())
-
-
-def test_in_place_update_is_reported_as_such(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_in_place_update_is_reported_as_such(grade_with) -> None:
+    result = grade_with(
+        "neuron",
         """
         def perceptron_update(w, b, x, y, lr):
             y_hat = perceptron_predict(x[np.newaxis, :], w, b)[0]
@@ -35,9 +25,9 @@ def test_in_place_update_is_reported_as_such(tmp_path: Path) -> None:
     assert "modified its input" in failed["perceptron_update-matches-reference"]
 
 
-def test_other_correct_styles_get_full_marks(tmp_path: Path) -> None:
-    result = _grade_with(
-        tmp_path,
+def test_other_correct_styles_get_full_marks(grade_with) -> None:
+    result = grade_with(
+        "neuron",
         """
         def perceptron_predict(X, w, b):
             return (X @ w + b > 0).astype(int)
