@@ -149,8 +149,6 @@ def _values(ctx: Context, name: str, cases: Sequence[Call]) -> list[Any] | Failu
     return values
 
 
-
-
 def _first(value: Any) -> Any:
     """The first of a returned pair (probs of forward, loss of loss_and_grads), else None."""
     if isinstance(value, (tuple, list)) and len(value) == 2:

@@ -268,6 +268,22 @@ def both(
     return ctx.reference.scenario(scenario, *args), received
 
 
+def first_batched_problem(
+    ctx: Context,
+    what: str,
+    many: Callable[..., Any],
+    name: str,
+    cases: Sequence[Any],
+    judge: Callable[[Any, Any], str | None],
+) -> str | Failure | None:
+    """Run scenario `name` on every case, one round trip per side (`many`); the first
+    problem `judge(expected, received)` finds, or what the learner's code raised."""
+    runs = both(ctx, what, many, name, cases)
+    if isinstance(runs, Failure):
+        return runs
+    return next((problem for problem in map(judge, *runs) if problem), None)
+
+
 def scenario_check(
     id: str,
     title: str,

@@ -36,6 +36,7 @@ from grader.checks.base import (
     both,
     calls,
     checks_for,
+    first_batched_problem,
     hidden_check,
     learner_scenario,
     property_check,
@@ -411,15 +412,7 @@ def _fit_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 
 def _fit_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
-    runs = both(ctx, "fit_linear_regression", many, "fit", cases)
-    if isinstance(runs, Failure):
-        return runs
-    expected, received = runs
-    for want, got in zip(expected, received, strict=True):
-        found = fit_problem(want, got)
-        if found:
-            return found
-    return None
+    return first_batched_problem(ctx, "fit_linear_regression", many, "fit", cases, fit_problem)
 
 
 FIT_CHECKS = [

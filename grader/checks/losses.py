@@ -150,8 +150,6 @@ TABLE = [
 WHY_MEAN = "a mean does not change when every sample appears twice, while a sum doubles"
 
 
-
-
 def _halved_twice(value: Any) -> Any:
     """What a per-sample gradient of a mean becomes on the doubled batch: each half, twice."""
     return stacked_twice(value / 2.0) if isinstance(value, np.ndarray) else value

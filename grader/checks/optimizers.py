@@ -38,8 +38,8 @@ from grader.checks.base import (
     Mutant,
     Subject,
     Verdict,
-    both,
     checks_for,
+    first_batched_problem,
     hidden_check,
     learner_scenario,
     property_check,
@@ -374,16 +374,15 @@ def hidden_runs(name: str) -> Any:
 
 
 def hidden_trajectory_check(name: str) -> Check:
-    def body(ctx: Context, runs: list[list[Any]]) -> str | None:
-        runs = both(ctx, name, many, "optimizer_trajectory", runs)
-        if isinstance(runs, Failure):
-            return runs
-        expected, received = runs
-        for want, got in zip(expected, received, strict=True):
-            found = run_problem(name, got) or path_difference(want, got)
-            if found:
-                return found
-        return None
+    def body(ctx: Context, cases: list[list[Any]]) -> str | Failure | None:
+        return first_batched_problem(
+            ctx,
+            name,
+            many,
+            "optimizer_trajectory",
+            cases,
+            lambda want, got: run_problem(name, got) or path_difference(want, got),
+        )
 
     return hidden_check(
         f"{SLUG[name]}-trajectory-hidden",

@@ -34,6 +34,7 @@ from grader.checks.base import (
     calls,
     cases_check,
     checks_for,
+    first_batched_problem,
     hidden_check,
     learner_scenario,
     learner_values,
@@ -172,15 +173,7 @@ def _dropout_hidden_cases(rng: np.random.Generator) -> list[list[Any]]:
 
 
 def _dropout_hidden_body(ctx: Context, cases: list[list[Any]]) -> str | None:
-    runs = both(ctx, "dropout", many, "dropout_run", cases)
-    if isinstance(runs, Failure):
-        return runs
-    expected, received = runs
-    for want, got in zip(expected, received, strict=True):
-        found = dropout_problem(want, got)
-        if found:
-            return found
-    return None
+    return first_batched_problem(ctx, "dropout", many, "dropout_run", cases, dropout_problem)
 
 
 DROPOUT_CHECKS = [
