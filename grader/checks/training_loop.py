@@ -474,15 +474,20 @@ def short_batch_problem(function: str, expected: Any, received: Any) -> str | No
     return problem
 
 
-def judge_train_mode(ctx: Context) -> str | None:
-    received = learner_scenario(
-        ctx, "train_one_epoch", train_epochs, *train_args(TRAIN_MODE, ctx.device)
-    )
+def observed(ctx: Context, function: str, scenario: Any, *args: Any) -> dict[str, int] | str:
+    """What was seen while the learner's `function` ran in `scenario`, or why nothing was."""
+    received = learner_scenario(ctx, function, scenario, *args)
     if isinstance(received, Failure):
         return received.message
-    seen = received["observed"]
-    if seen.get("input", 0) == 0:
-        return "train_one_epoch never called the model on a batch"
+    if received["observed"].get("input", 0) == 0:
+        return f"{function} never called the model on a batch"
+    return received["observed"]
+
+
+def judge_train_mode(ctx: Context) -> str | None:
+    seen = observed(ctx, "train_one_epoch", train_epochs, *train_args(TRAIN_MODE, ctx.device))
+    if isinstance(seen, str):
+        return seen
     if seen.get("eval_mode", 0):
         return (
             f"{seen['eval_mode']} of {seen['input']} forward passes ran in evaluation mode: the "
@@ -612,12 +617,9 @@ def judge_unchanged(ctx: Context) -> str | None:
 
 
 def judge_no_grad(ctx: Context) -> str | None:
-    received = learner_scenario(ctx, "evaluate", evaluate_runs, *evaluate_args(NO_GRAD, ctx.device))
-    if isinstance(received, Failure):
-        return received.message
-    seen = received["observed"]
-    if seen.get("input", 0) == 0:
-        return "evaluate never called the model on a batch"
+    seen = observed(ctx, "evaluate", evaluate_runs, *evaluate_args(NO_GRAD, ctx.device))
+    if isinstance(seen, str):
+        return seen
     if seen.get("grad_on", 0):
         return (
             f"{seen['grad_on']} of {seen['input']} forward passes tracked gradients: run the "
