@@ -2,12 +2,15 @@
 
 - `release(target)`: the stubs and a README, what learners get;
 - `bundle(target)`: a Gradescope autograder zip (`setup.sh`, `run_autograder`
-  and this package without its solutions) that grades a submission with
-  `neurograde grade --all --format gradescope` into `results/results.json`.
+  and this project without its solutions; see `grader/bundle/`) that grades a
+  submission into `/autograder/results/results.json`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
 import shutil
 import zipfile
 from pathlib import Path
@@ -23,22 +26,6 @@ Edit the files in this folder, then grade them:
     neurograde hint {first} --workspace .
 
 The exercises, in order: {names}.
-"""
-
-SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image.
-set -euo pipefail
-apt-get update && apt-get install -y python3 python3-pip python3-venv
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet "{torch}"
-/autograder/venv/bin/pip install --quiet /autograder/source
-"""
-
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission; the learner's files are in /autograder/submission.
-cd /autograder/source
-/autograder/venv/bin/neurograde grade --all --workspace /autograder/submission \\
-    --format gradescope --output /autograder/results/results.json || [ $? -eq 1 ]
 """
 
 BUNDLED = ("pyproject.toml", "README.md", "grader", "reference", "exercises")
@@ -60,21 +47,57 @@ def release(target: Path) -> list[Path]:
     return [*written, readme]
 
 
-def bundle(target: Path, torch: str = "torch") -> Path:
-    """Write Gradescope's autograder zip to `target` (solutions are left out)."""
+def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = None) -> Path:
+    """Write Gradescope's autograder zip to `target`.
+
+    Gradescope unpacks the zip into `/autograder/source`, so `setup.sh`,
+    `run_autograder`, `README.md` and the bundle's config sit at its top level
+    and the project's source (without solutions) under `neurograde/`, which
+    `setup.sh` installs. NEUROGRADE_SECRET, when set, goes into the config so
+    that Gradescope's hidden checks use the course's secret: keep the zip private.
+    """
+    import click
+
+    from grader import bundle as templates
+    from grader import catalog
+
+    if not (ROOT / "pyproject.toml").is_file():
+        raise click.UsageError(
+            f"assign bundle packs neurograde's source tree, and {ROOT} is not one: "
+            "run it from a checkout of neurograde"
+        )
+    names = exercises or catalog.available()
+    config: dict[str, object] = {"exercises": names}
+    secret = os.environ.get("NEUROGRADE_SECRET")
+    if secret:
+        config["secret"] = secret
+    fields = {
+        "@TORCH@": shlex.quote(torch),
+        "@EXERCISES@": ", ".join(names),
+        "@SECRET@": "seeded by the course secret (NEUROGRADE_SECRET when the bundle was built)."
+        if secret
+        else "seeded by neurograde's public seed (set NEUROGRADE_SECRET when you build "
+        "the bundle to use a course secret instead).",
+    }
+    readme = {**fields, "@TORCH@": torch}
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add_script(archive, "setup.sh", SETUP_SH.format(torch=torch))
-        _add_script(archive, "run_autograder", RUN_AUTOGRADER)
+        for name in (*templates.SCRIPTS, "README.md"):
+            text = (templates.TEMPLATES / name).read_text("utf-8")
+            for field, value in fields.items() if name != "README.md" else readme.items():
+                text = text.replace(field, value)
+            _add(archive, name, text, executable=name in templates.SCRIPTS)
+        _add(archive, templates.CONFIG, json.dumps(config, indent=2) + "\n")
         for name in BUNDLED:
             path = ROOT / name
             files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
             for file in files:
                 if "__pycache__" not in file.parts and file.suffix != ".pyc":
-                    archive.write(file, f"source/{file.relative_to(ROOT)}")
+                    archive.write(file, f"neurograde/{file.relative_to(ROOT).as_posix()}")
     return target
 
 
-def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name)
-    info.external_attr = 0o755 << 16
+def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o755 if executable else 0o644) << 16
     archive.writestr(info, text)
