@@ -46,7 +46,8 @@ def gradescope(run: RunResult, execution_time: float | None = None) -> dict[str,
     causes = sorted({m for e in run.exercises for m in e.misconceptions})
     if causes:
         lines.append(f"Likely misconceptions: {', '.join(causes)}")
-    lines.append(f"Total: {number(run.score)} / {number(run.max_score)}")
+    if len(run.exercises) > 1:
+        lines.append(f"Total: {number(run.score)} / {number(run.max_score)}")
     if execution_time is None:
         execution_time = sum(e.duration_s for e in run.exercises)
     return results(
