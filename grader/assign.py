@@ -15,7 +15,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from grader.paths import EXERCISES, ROOT
+from grader.paths import EXERCISES
 
 RELEASE_README = """# neurograde exercises
 
@@ -28,7 +28,28 @@ Edit the files in this folder, then grade them:
 The exercises, in order: {names}.
 """
 
-BUNDLED = ("pyproject.toml", "README.md", "grader", "reference", "exercises")
+# The bundled source's build file, written from the installed neurograde's metadata so
+# that a bundle is the same from a checkout and from an installed wheel.
+BUNDLED_PYPROJECT = """# Written by `neurograde assign bundle` from neurograde {version}'s metadata.
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "neurograde"
+version = "{version}"
+requires-python = "{python}"
+dependencies = {dependencies}
+
+[project.scripts]
+{scripts}
+
+[tool.setuptools]
+packages = {packages}
+
+[tool.setuptools.package-data]
+"*" = ["**/*"]
+"""
 
 
 def release(target: Path) -> list[Path]:
@@ -52,48 +73,85 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
 
     Gradescope unpacks the zip into `/autograder/source`, so `setup.sh`,
     `run_autograder`, `README.md` and the bundle's config sit at its top level
-    and the project's source (without solutions) under `neurograde/`, which
-    `setup.sh` installs. NEUROGRADE_SECRET, when set, goes into the config so
-    that Gradescope's hidden checks use the course's secret: keep the zip private.
+    and neurograde's source (the installed packages, never the solutions)
+    under `neurograde/`, which `setup.sh` installs. NEUROGRADE_SECRET, when set,
+    goes into the config so that Gradescope's hidden checks use the course's
+    secret: keep the zip private.
     """
-    import click
-
     from grader import bundle as templates
     from grader import catalog
 
-    if not (ROOT / "pyproject.toml").is_file():
-        raise click.UsageError(
-            f"assign bundle packs neurograde's source tree, and {ROOT} is not one: "
-            "run it from a checkout of neurograde"
-        )
     names = exercises or catalog.available()
     config: dict[str, object] = {"exercises": names}
     secret = os.environ.get("NEUROGRADE_SECRET")
     if secret:
         config["secret"] = secret
     fields = {
-        "@TORCH@": shlex.quote(torch),
         "@EXERCISES@": ", ".join(names),
         "@SECRET@": "seeded by the course secret (NEUROGRADE_SECRET when the bundle was built)."
         if secret
         else "seeded by neurograde's public seed (set NEUROGRADE_SECRET when you build "
         "the bundle to use a course secret instead).",
     }
-    readme = {**fields, "@TORCH@": torch}
+    substitutions = {
+        "setup.sh": {**fields, "@TORCH@": shlex.quote(torch)},
+        "run_autograder": fields,
+        "README.md": {**fields, "@TORCH@": torch},
+    }
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in (*templates.SCRIPTS, "README.md"):
+        for name, values in substitutions.items():
             text = (templates.TEMPLATES / name).read_text("utf-8")
-            for field, value in fields.items() if name != "README.md" else readme.items():
+            for field, value in values.items():
                 text = text.replace(field, value)
             _add(archive, name, text, executable=name in templates.SCRIPTS)
         _add(archive, templates.CONFIG, json.dumps(config, indent=2) + "\n")
-        for name in BUNDLED:
-            path = ROOT / name
-            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-            for file in files:
-                if "__pycache__" not in file.parts and file.suffix != ".pyc":
-                    archive.write(file, f"neurograde/{file.relative_to(ROOT).as_posix()}")
+        files = _source_files()
+        packages = sorted(
+            {str(Path(f).parent).replace("/", ".") for f in files if f.endswith(".py")}
+        )
+        _add(archive, "neurograde/pyproject.toml", _pyproject(packages))
+        for name, path in files.items():
+            archive.write(path, f"neurograde/{name}")
     return target
+
+
+def _source_files() -> dict[str, Path]:
+    """The installed packages' files by their path in the bundled source (stubs as grader/stubs)."""
+    import grader
+    import reference
+
+    files = {}
+    for package in (Path(grader.__file__).parent, Path(reference.__file__).parent):
+        for path in sorted(package.rglob("*")):
+            inside = path.relative_to(package.parent)
+            if path.is_file() and "__pycache__" not in inside.parts and path.suffix != ".pyc":
+                files[inside.as_posix()] = path
+    for stub in sorted(EXERCISES.glob("*.py")):
+        files[f"grader/stubs/{stub.name}"] = stub
+    return files
+
+
+def _pyproject(packages: list[str]) -> str:
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("neurograde")
+    except metadata.PackageNotFoundError:
+        import click
+
+        raise click.UsageError("assign bundle needs neurograde installed (pip install)") from None
+    scripts = [
+        f"{e.name} = {json.dumps(e.value)}"
+        for e in dist.entry_points
+        if e.group == "console_scripts"
+    ]
+    return BUNDLED_PYPROJECT.format(
+        version=dist.version,
+        python=dist.metadata["Requires-Python"] or ">=3.10",
+        dependencies=json.dumps([r for r in dist.requires or [] if "extra ==" not in r]),
+        scripts="\n".join(scripts),
+        packages=json.dumps(packages),
+    )
 
 
 def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:

@@ -92,7 +92,16 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
         cwd=root,
         timeout=60,
     )
-    assert Path(where.stdout.strip()).is_relative_to(root / "venv"), where
+    installed = Path(where.stdout.strip()).parent
+    assert installed.is_relative_to(root / "venv"), where
+    # Every file of the bundled source is installed: templates, quiz bank, stubs.
+    bundled = root / "source" / "neurograde" / "grader"
+    missing = [
+        p
+        for p in bundled.rglob("*")
+        if p.is_file() and not (installed / p.relative_to(bundled)).is_file()
+    ]
+    assert not missing and (installed / "stubs" / f"{EXERCISE}.py").is_file()
     return root
 
 
@@ -269,3 +278,41 @@ def test_setup_installs_the_cpu_build_of_torch_and_the_bundled_source(
     source = root / "source" / "neurograde"
     assert any(c.endswith(f"install --no-cache-dir {source}") for c in calls), calls
     assert (source / "pyproject.toml").is_file() and not (source / "solutions").exists()
+
+
+@pytest.mark.slow
+def test_a_wheel_install_bundles_the_same_files(tmp_path: Path) -> None:
+    """`assign bundle` from an installed wheel (no checkout around) packs the same tree."""
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
+    for name in ("pyproject.toml", "README.md", "grader", "reference", "exercises"):
+        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
+        copy(ROOT / name, checkout / name)
+    wheels, venv = tmp_path / "wheels", tmp_path / "venv"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    build = [*pip, "wheel", "--no-deps", "--no-build-isolation", str(checkout), "-w", str(wheels)]
+    subprocess.run(build, check=True, timeout=300)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", "utf-8")
+    install = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-index"]
+    subprocess.run([*install, *map(str, wheels.glob("*.whl"))], check=True, timeout=300)
+    from_wheel = bundled([str(venv / "bin" / "neurograde")], tmp_path / "wheel.zip", cwd=tmp_path)
+    assert from_wheel == bundled(
+        [sys.executable, "-m", "grader"], tmp_path / "checkout.zip", cwd=ROOT
+    )
+
+
+def bundled(neurograde: list[str], archive: Path, cwd: Path) -> dict[str, int]:
+    """Each file of the bundle `neurograde assign bundle` builds, with its CRC."""
+    command = [*neurograde, "assign", "bundle", str(archive), "--exercise", EXERCISE]
+    built = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120)
+    assert built.returncode == 0, built.stderr
+    with zipfile.ZipFile(archive) as zipped:
+        return {info.filename: info.CRC for info in zipped.infolist()}
