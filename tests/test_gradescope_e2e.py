@@ -241,7 +241,23 @@ def test_without_a_working_python_results_json_is_still_written(
     (bare / "submission").mkdir(parents=True)
     shutil.copy2(autograder / "run_autograder", bare / "run_autograder")
     results = run_autograder(bare, {f"{EXERCISE}.py": SOLUTION})
-    assert results["score"] == 0 and "failed to start" in results["output"]
+    assert results["score"] == 0 and "before it could grade" in results["output"]
+
+
+def test_a_run_stopped_from_outside_leaves_a_zero_that_says_so(
+    autograder: Path, tmp_path: Path
+) -> None:
+    """As when Gradescope's time limit kills run_autograder in the middle of grading."""
+    stopped = tmp_path / "autograder"
+    (stopped / "venv" / "bin").mkdir(parents=True)
+    shutil.copy2(autograder / "run_autograder", stopped / "run_autograder")
+    killer = stopped / "venv" / "bin" / "python"
+    killer.write_text("#!/bin/sh\nkill -9 $PPID\n", "utf-8")
+    killer.chmod(0o755)
+    done = subprocess.run([str(stopped / "run_autograder")], cwd=stopped, env=environment(stopped))
+    assert done.returncode == -9
+    results = accepted(json.loads((stopped / "results" / "results.json").read_text("utf-8")))
+    assert results["score"] == 0 and "stopped before it finished" in results["output"]
 
 
 def test_setup_installs_the_cpu_build_of_torch_and_the_bundled_source(

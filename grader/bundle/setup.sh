@@ -14,7 +14,7 @@ DEPS_FROM="${NEUROGRADE_DEPS_FROM:-}"
 if [ -z "$DEPS_FROM" ]; then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update
-    apt-get install -y --no-install-recommends python3 python3-venv python3-pip
+    apt-get install -y --no-install-recommends python3 python3-venv
 fi
 "$PYTHON" -c 'import sys; sys.exit("neurograde needs Python >= 3.10, not " + sys.version if sys.version_info < (3, 10) else 0)'
 rm -rf "$ROOT/venv"
@@ -27,6 +27,7 @@ if [ -z "$DEPS_FROM" ]; then
     # and Gradescope's machines have no GPU.
     "$VENV_PYTHON" -m pip install --no-cache-dir --index-url https://download.pytorch.org/whl/cpu @TORCH@
     "$VENV_PYTHON" -m pip install --no-cache-dir "$SOURCE"
+    "$VENV_PYTHON" -c 'import sys, torch; sys.exit(torch.version.cuda and "a CUDA build of torch came in")'
 else
     # An empty venv (its own pip and setuptools would shadow those of DEPS_FROM).
     "$PYTHON" -m venv --without-pip "$ROOT/venv"
