@@ -335,3 +335,51 @@ def bundled(neurograde: list[str], archive: Path, cwd: Path) -> dict[str, int]:
     assert built.returncode == 0, built.stderr
     with zipfile.ZipFile(archive) as zipped:
         return {info.filename: info.CRC for info in zipped.infolist()}
+
+
+def test_the_renderer_on_a_run_of_several_exercises() -> None:
+    """Cases the end-to-end runs rarely produce: a zeroed exercise whose checks passed, a
+    hidden check's counterexample, control characters, several exercises at once."""
+    from grader.render import render
+    from grader.result import CheckResult, ExerciseResult, RunResult
+
+    zeroed = ExerciseResult(
+        "neuron",
+        "cpu",
+        checks=[
+            CheckResult("forward", "property", True, 1.0, 1.0),
+            CheckResult(
+                "no-escape-hatches", "static", False, 0.0, 0.0, message="line 3: __globals__"
+            ),
+            CheckResult("allowed-imports", "static", True, 0.0, 0.0),
+        ],
+        zeroed_by="line 3: __globals__ reaches into the interpreter",
+    )
+    graded = ExerciseResult(
+        "losses",
+        "cpu",
+        checks=[
+            CheckResult(
+                "mse-hidden",
+                "hidden",
+                False,
+                0.0,
+                2.0,
+                message="wrong\x00\x1b[31m",
+                visibility="hidden",
+                counterexample="z = [1.5]",
+            ),
+            CheckResult("mse", "property", True, 2.0, 2.0),
+        ],
+        misconceptions=["mse-no-mean"],
+        duration_s=2.2,
+    )
+    results = accepted(json.loads(render(RunResult([zeroed, graded]), "gradescope")))
+    tests = {t["name"]: t for t in results["tests"]}
+    assert "neuron: allowed-imports" not in tests  # a passing gate is noise
+    assert tests["neuron: forward"]["status"] == "failed" and tests["neuron: forward"]["score"] == 0
+    assert "Not scored" in tests["neuron: forward"]["output"]
+    assert "1.5" not in tests["losses: mse-hidden"]["output"]
+    assert tests["losses: mse"]["status"] == "passed"
+    assert results["execution_time"] == 3 and results["score"] == 2
+    assert "Total: 2 / 5" in results["output"] and "mse-no-mean" in results["output"]
