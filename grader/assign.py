@@ -98,6 +98,10 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
         "run_autograder": fields,
         "README.md": {**fields, "@TORCH@": torch},
     }
+    files = _source_files()
+    pyproject = _pyproject(
+        sorted({str(Path(f).parent).replace("/", ".") for f in files if f.endswith(".py")})
+    )
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, values in substitutions.items():
             text = (templates.TEMPLATES / name).read_text("utf-8")
@@ -105,11 +109,7 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
                 text = text.replace(field, value)
             _add(archive, name, text, executable=name in templates.SCRIPTS)
         _add(archive, templates.CONFIG, json.dumps(config, indent=2) + "\n")
-        files = _source_files()
-        packages = sorted(
-            {str(Path(f).parent).replace("/", ".") for f in files if f.endswith(".py")}
-        )
-        _add(archive, "neurograde/pyproject.toml", _pyproject(packages))
+        _add(archive, "neurograde/pyproject.toml", pyproject)
         for name, path in files.items():
             archive.write(path, f"neurograde/{name}")
     return target
