@@ -330,13 +330,17 @@ def assign_release(directory: Path) -> None:
     "--torch",
     default="torch",
     show_default=True,
-    help="The pip requirement for PyTorch in the image.",
+    help="The pip requirement for PyTorch in the image (from PyTorch's CPU-only index).",
 )
-def assign_bundle(target: Path, torch: str) -> None:
+@click.option("--exercise", "exercises", multiple=True, help="Grade only these (default: all).")
+def assign_bundle(target: Path, torch: str, exercises: tuple[str, ...]) -> None:
     """Write a Gradescope autograder zip to TARGET (solutions are not included)."""
     from grader.assign import bundle
 
-    click.echo(f"Wrote {bundle(target, torch)}: upload it as the assignment's autograder")
+    unknown = [n for n in exercises if n not in catalog.available()]
+    if unknown:
+        raise click.UsageError(f"unknown exercise {unknown[0]!r}")
+    click.echo(f"Wrote {bundle(target, torch, list(exercises))}: upload it as the autograder")
 
 
 def _cuda_available(names: list[str]) -> bool:

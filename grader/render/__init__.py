@@ -39,45 +39,13 @@ def render(run: RunResult, fmt: str, color: bool = False) -> str:
     if fmt == "json":
         return json.dumps(run.to_json(), indent=2) + "\n"
     if fmt == "gradescope":
+        from grader.render.gradescope import gradescope
+
         return json.dumps(gradescope(run), indent=2) + "\n"
     template = environment().get_template(
         f"result.{ {'text': 'txt', 'markdown': 'md'}.get(fmt, fmt) }.j2"
     )
     return template.render(run=run, style=_styler(color), plot=plot_svg)
-
-
-def gradescope(run: RunResult) -> dict[str, Any]:
-    """Gradescope's results.json: score plus one test per scored check."""
-    tests = []
-    for exercise in run.exercises:
-        for check in exercise.checks:
-            if check.max_points == 0 and check.passed:
-                continue
-            tests.append(
-                {
-                    "name": f"{exercise.exercise}: {check.id}",
-                    "score": 0.0 if exercise.zeroed_by else check.points,
-                    "max_score": check.max_points,
-                    "status": "passed" if check.passed else "failed",
-                    "output": _explain(check),
-                    "visibility": "visible",
-                }
-            )
-    zeroed = [f"{e.exercise}: score zeroed: {e.zeroed_by}" for e in run.exercises if e.zeroed_by]
-    return {
-        "score": run.score,
-        "output": "\n".join(zeroed) or f"neurograde: {number(run.score)} / {number(run.max_score)}",
-        "tests": tests,
-    }
-
-
-def _explain(check: Any) -> str:
-    parts = [check.message]
-    if check.counterexample:
-        parts.append(f"Input: {check.counterexample}")
-    if check.misconception:
-        parts.append(f"Misconception: {check.misconception}")
-    return "\n".join(p for p in parts if p)
 
 
 def _styler(color: bool) -> Any:
