@@ -187,13 +187,13 @@ def test_the_gift_export_parses_and_round_trips_every_question(gift) -> None:
             assert parsed.category == f"neurograde/{topic.id}"
             assert parsed.format == "plain"
             assert parsed.text == instance.text
-            assert parsed.general_feedback == question.explanation
+            assert parsed.general_feedback == instance.explanation
             if question.kind == "true-false":
                 assert (parsed.kind, parsed.truth) == ("truefalse", question.answer)
             elif question.kind in ("numeric", "parameterised"):
                 assert parsed.kind == "numerical"
                 assert parsed.number == pytest.approx(instance.answer, rel=1e-9, abs=1e-12)
-                assert parsed.tolerance == pytest.approx(question.tolerance)
+                assert parsed.tolerance == pytest.approx(instance.tolerance)
             else:
                 assert parsed.kind == "multichoice"
                 assert [t for t, _ in parsed.choices] == [c.text for c in instance.choices]

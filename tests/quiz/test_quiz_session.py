@@ -97,8 +97,8 @@ def test_numeric_answers_within_the_tolerance_are_right() -> None:
 
 
 def test_right_answers_are_shown_rounded_to_the_tolerance() -> None:
-    question = BANK.question("loss/bce-example")  # -ln 0.8 = 0.22314..., tolerance 0.001
-    assert instantiate(question, 0).right_answer == "0.223"
+    question = BANK.question("loss/multiclass-ce-example")  # -ln 0.2 = 1.6094..., tolerance 0.001
+    assert instantiate(question, 0).right_answer == "1.609"
     assert _instance("loss/mse-example").right_answer == "1.667"
     assert _instance("epochs-batches/mnist-batches").right_answer == "469"
 
