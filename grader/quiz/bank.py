@@ -121,6 +121,11 @@ class Param:
         return [min(self.values), max(self.values)] if len(self.names) == 1 else list(self.values)
 
 
+def assign(params: Sequence[Param], drawn: Sequence[Any]) -> dict[str, int | float]:
+    """The value of each parameter, from one drawn value (number or tuple) per `Param`."""
+    return {k: v for p, d in zip(params, drawn, strict=True) for k, v in p.values_of(d).items()}
+
+
 @dataclass(frozen=True)
 class Question:
     id: str
@@ -255,7 +260,9 @@ def _question(raw: dict[str, Any], topic: str, source: str, index: int) -> Quest
 
 
 def _tolerances(raw: dict[str, Any], source: str, qid: str) -> dict[str, float]:
-    given = {k: _number(raw, k, source, qid) for k in ("tolerance", "relative_tolerance") if k in raw}
+    given = {
+        k: _number(raw, k, source, qid) for k in ("tolerance", "relative_tolerance") if k in raw
+    }
     if not given:
         raise BankError(
             source, "tolerance (absolute) or relative_tolerance (a fraction) is missing", qid
@@ -331,7 +338,7 @@ def _parameterised(
         qid,
     )
     for corner in itertools.product(*[p.corners() for p in params]):
-        values = {k: v for p, drawn in zip(params, corner, strict=True) for k, v in p.values_of(drawn).items()}
+        values = assign(params, corner)
         try:
             result = function(**values)
         except (ArithmeticError, ValueError) as exc:

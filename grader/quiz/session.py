@@ -2,8 +2,8 @@
 
 Seeds make a quiz reproducible. Question `Q` asked with seed `S` draws from
 `random.Random(f"{S}:{Q}")`: a choice question shuffles its choices with it, a
-parameterised question draws each parameter (in the order the bank declares
-them) with `rng.choice`. So the letters and numbers of a run with `--seed S`
+parameterised question draws each parameter, or group of parameters drawn
+together, in the order the bank declares them, with `rng.choice`. So the letters and numbers of a run with `--seed S`
 are the same on every machine, and an answers file can be written for it.
 
 Answers are text, as typed or as written in an answers file:
@@ -47,7 +47,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
 from grader.quiz.answers import ANSWER_FUNCTIONS
-from grader.quiz.bank import CHOICE_KINDS, Bank, Choice, Question, Topic
+from grader.quiz.bank import CHOICE_KINDS, Bank, Choice, Question, Topic, assign
 from grader.quiz.templating import format_number, render_template, rounded_answer
 from grader.result import CheckResult, ExerciseResult
 
@@ -206,7 +206,7 @@ def instantiate(question: Question, seed: int) -> Instance:
         return Instance(question, question.text, question.explanation, tuple(choices))
     if question.kind == "parameterised":
         assert question.function is not None
-        values = {k: v for p in question.params for k, v in p.values_of(rng.choice(p.values)).items()}
+        values = assign(question.params, [rng.choice(p.values) for p in question.params])
         answer = float(ANSWER_FUNCTIONS[question.function](**values))
         shown = rounded_answer(answer, question.allowed_error(answer))
         return Instance(

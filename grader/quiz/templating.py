@@ -76,7 +76,7 @@ def variables(source: str) -> set[str]:
     return jinja2.meta.find_undeclared_variables(_environment().parse(source))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled(source: str) -> jinja2.Template:
     return _environment().from_string(source)
 
