@@ -259,6 +259,12 @@ def test_json_export_lists_every_question_with_its_key() -> None:
         "padding",
     }
     assert questions["cnn/conv-output-size"]["function"] == "conv_output_size"
+    memory = questions["cnn/feature-map-memory"]  # a relative tolerance, made absolute
+    assert memory["relative_tolerance"] == 0.005
+    assert memory["tolerance"] == pytest.approx(0.005 * memory["answer"])
+    assert questions["loss/mse-example"]["relative_tolerance"] == 0
+    for question in questions.values():  # explanations rendered with the instance's numbers
+        assert "{{" not in question["explanation"] and "{%" not in question["explanation"]
 
 
 def test_markdown_export_has_every_question_and_an_answer_key() -> None:
@@ -268,3 +274,5 @@ def test_markdown_export_has_every_question_and_an_answer_key() -> None:
         assert f"`{question.id}`" in text
     assert "### Answers: PyTorch training" in text
     assert "Dataset implements \\_\\_len\\_\\_" in text  # Markdown-escaped, renders literally
+    cnn = export_bank(BANK, "markdown", seed=0, topics=["cnn"])
+    assert "(within 0.5%)" in cnn
