@@ -46,6 +46,7 @@ file and the question.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import math
@@ -143,6 +144,15 @@ class Question:
     def allowed_error(self, answer: float) -> float:
         """How far from `answer` a right answer may be: the larger of both tolerances."""
         return max(self.tolerance, self.relative_tolerance * abs(answer))
+
+    def worded(self, values: dict[str, int | float]) -> tuple[str, str, float]:
+        """A parameterised question's text, explanation and key for these parameter values."""
+        assert self.function is not None
+        answer = float(ANSWER_FUNCTIONS[self.function](**values))
+        shown = templating.rounded_answer(answer, self.allowed_error(answer))
+        text = templating.render_template(self.text, values)
+        explanation = templating.render_template(self.explanation, {**values, "answer": shown})
+        return text, explanation, answer
 
 
 @dataclass(frozen=True)
@@ -252,10 +262,8 @@ def _question(raw: dict[str, Any], topic: str, source: str, index: int) -> Quest
         fields.update(_tolerances(raw, source, qid))
         if kind == "numeric":
             fields["answer"] = _number(raw, "answer", source, qid)
-            return Question(**fields)
-        question = Question(**fields)
-        function, params = _parameterised(raw, question, source)
-        return Question(**fields, function=function, params=params)
+        else:
+            fields["function"], fields["params"] = _parameterised(raw, Question(**fields), source)
     return Question(**fields)
 
 
@@ -305,6 +313,8 @@ def _choices(raw: dict[str, Any], kind: str, source: str, qid: str) -> tuple[Cho
 def _parameterised(
     raw: dict[str, Any], question: Question, source: str
 ) -> tuple[str, tuple[Param, ...]]:
+    """The function and params of `question` (its other fields already read), checked by
+    computing and rendering it at every combination of the params' extremes."""
     qid = question.id
     name = _field(raw, "function", str, source, qid)
     function = ANSWER_FUNCTIONS.get(name)
@@ -351,17 +361,12 @@ def _parameterised(
             raise BankError(
                 source, f"{name}({values}) returned {result!r}, not a finite number", qid
             )
-        shown = templating.rounded_answer(result, question.allowed_error(result))
-        for key, source_text, context in (
-            ("text", question.text, values),
-            ("explanation", question.explanation, {**values, "answer": shown}),
-        ):
-            try:
-                templating.render_template(source_text, context)
-            except (jinja2.TemplateError, ArithmeticError, ValueError, TypeError) as exc:
-                raise BankError(
-                    source, f"the {key} does not render with {values}: {exc}", qid
-                ) from exc
+        try:
+            dataclasses.replace(question, function=name).worded(values)
+        except (jinja2.TemplateError, ArithmeticError, ValueError, TypeError) as exc:
+            raise BankError(
+                source, f"the text or explanation does not render with {values}: {exc}", qid
+            ) from exc
     return name, params
 
 

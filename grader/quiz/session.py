@@ -46,9 +46,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from grader.quiz.answers import ANSWER_FUNCTIONS
 from grader.quiz.bank import CHOICE_KINDS, Bank, Choice, Question, Topic, assign
-from grader.quiz.templating import format_number, render_template, rounded_answer
+from grader.quiz.templating import format_number, rounded_answer
 from grader.result import CheckResult, ExerciseResult
 
 LETTERS = "abcdefgh"
@@ -205,17 +204,9 @@ def instantiate(question: Question, seed: int) -> Instance:
         rng.shuffle(choices)
         return Instance(question, question.text, question.explanation, tuple(choices))
     if question.kind == "parameterised":
-        assert question.function is not None
         values = assign(question.params, [rng.choice(p.values) for p in question.params])
-        answer = float(ANSWER_FUNCTIONS[question.function](**values))
-        shown = rounded_answer(answer, question.allowed_error(answer))
-        return Instance(
-            question,
-            render_template(question.text, values),
-            render_template(question.explanation, {**values, "answer": shown}),
-            parameters=values,
-            answer=answer,
-        )
+        text, explanation, answer = question.worded(values)
+        return Instance(question, text, explanation, parameters=values, answer=answer)
     answer = float(question.answer) if question.kind == "numeric" else question.answer
     return Instance(question, question.text, question.explanation, answer=answer)
 

@@ -192,7 +192,7 @@ def test_parameters_drawn_together_keep_their_combinations(tmp_path: Path) -> No
             GOOD
             + PARAMETERISED.replace("= {{ answer }}.", "= {{ n_samples // (batch_size - 2) }}."),
             "demo/second",
-            "the explanation does not render with {'n_samples': 10, 'batch_size': 2}",
+            "does not render with {'n_samples': 10, 'batch_size': 2}",
         ),
         (
             GOOD.replace('"Because a."', '"Because {{ a }}."'),
