@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 import jinja2
-import jinja2.meta
+import jinja2.nodes
 import jinja2.sandbox
 
 from grader.quiz.answers import ANSWER_FUNCTIONS
@@ -72,13 +72,25 @@ def is_template(source: str) -> bool:
 
 
 def variables(source: str) -> set[str]:
-    """The names a template reads (answer functions included); raises `TemplateSyntaxError`."""
-    return jinja2.meta.find_undeclared_variables(_environment().parse(source))
+    """The names a template reads (answer functions included); raises `TemplateSyntaxError`.
+
+    Read from the syntax tree (names loaded, less those the template assigns itself),
+    which costs a tenth of `jinja2.meta.find_undeclared_variables`' code generation.
+    """
+    tree = _parsed(source)
+    loaded = {n.name for n in tree.find_all(jinja2.nodes.Name) if n.ctx == "load"}
+    stored = {n.name for n in tree.find_all(jinja2.nodes.Name) if n.ctx in ("store", "param")}
+    return loaded - stored
+
+
+@functools.cache
+def _parsed(source: str) -> jinja2.nodes.Template:
+    return _environment().parse(source)
 
 
 @functools.cache
 def _compiled(source: str) -> jinja2.Template:
-    return _environment().from_string(source)
+    return _environment().from_string(_parsed(source))
 
 
 def render_template(source: str, values: dict[str, Any]) -> str:
