@@ -3,8 +3,9 @@
 Seeds make a quiz reproducible. Question `Q` asked with seed `S` draws from
 `random.Random(f"{S}:{Q}")`: a choice question shuffles its choices with it, a
 parameterised question draws each parameter, or group of parameters drawn
-together, in the order the bank declares them, with `rng.choice`. So the letters and numbers of a run with `--seed S`
-are the same on every machine, and an answers file can be written for it.
+together, in the order the bank declares them, with `rng.choice`. So the
+letters and numbers of a run with `--seed S` are the same on every machine,
+and an answers file can be written for it.
 
 Answers are text, as typed or as written in an answers file:
 
@@ -207,8 +208,7 @@ def instantiate(question: Question, seed: int) -> Instance:
         values = assign(question.params, [rng.choice(p.values) for p in question.params])
         text, explanation, answer = question.worded(values)
         return Instance(question, text, explanation, parameters=values, answer=answer)
-    answer = float(question.answer) if question.kind == "numeric" else question.answer
-    return Instance(question, question.text, question.explanation, answer=answer)
+    return Instance(question, question.text, question.explanation, answer=question.answer)
 
 
 def instantiate_topic(topic: Topic, seed: int) -> list[Instance]:
