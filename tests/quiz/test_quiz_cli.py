@@ -133,8 +133,16 @@ def test_an_interactive_session_through_a_pty_and_the_same_answers_from_a_file(
     assert _progress(tmp_path)[f"quiz:{TOPIC}"]["attempts"] == 2
 
 
-def test_an_abandoned_session_records_nothing_and_colours_a_terminal(tmp_path: Path) -> None:
-    child = _spawn(tmp_path, color=True)
+@pytest.mark.parametrize("inherited", [signal.SIG_DFL, signal.SIG_IGN], ids=["default", "ignored"])
+def test_an_abandoned_session_records_nothing_and_colours_a_terminal(
+    tmp_path: Path, inherited: signal.Handlers
+) -> None:
+    # However the test run was started (a background job ignores SIGINT), ^C must work.
+    previous = signal.signal(signal.SIGINT, inherited)
+    try:
+        child = _spawn(tmp_path, color=True)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     child.expect_exact("Your answer: ")
     assert "\x1b[" in child.before  # styled on a terminal without NO_COLOR
     child.sendintr()  # ^C through the terminal's line discipline, as a learner types it
