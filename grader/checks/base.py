@@ -445,7 +445,8 @@ def hidden_check(
             problem = body(ctx, drawn)
         except (Abort, LearnerError) as stop:
             error = stop.error if isinstance(stop, Abort) else stop
-            return Verdict(False, f"on a hidden input: {error.describe(withhold=True)}")
+            where = "" if error.kind == "skipped" else "on a hidden input: "
+            return Verdict(False, f"{where}{error.describe(withhold=True)}")
         finally:
             _WITHHELD.reset(withheld)
         if problem is None:
