@@ -32,9 +32,9 @@ def grade_cli(tmp_path: Path, name: str, source: str, *options: str) -> tuple[in
     workspace.mkdir(exist_ok=True)
     (workspace / f"{name}.py").write_text(source, "utf-8")
     started = time.monotonic()
+    command = [sys.executable, "-m", "grader", "grade", name, "--workspace", str(workspace)]
     done = subprocess.run(
-        [sys.executable, "-m", "grader", "grade", name, "--workspace", str(workspace)]
-        + ["--format", "json", *options],
+        [*command, "--format", "json", *options],
         capture_output=True,
         text=True,
         timeout=600,
@@ -131,7 +131,7 @@ def _never_returning_training_loop(tmp_path: Path, *options: str) -> tuple[dict,
 
 @pytest.mark.slow
 def test_a_training_loop_that_never_returns_grades_in_under_150_s(tmp_path: Path) -> None:
-    result, seconds = _never_returning_training_loop(tmp_path)
+    _, seconds = _never_returning_training_loop(tmp_path)
     print(f"never-returning training loop, default limits: {seconds:.1f} s")
     assert seconds < 150, "issue 8: the never-returning training loop grades in under 150 s"
 
