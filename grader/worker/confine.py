@@ -145,9 +145,10 @@ def _beneath_except(root: str, hidden: list[str]) -> Iterable[tuple[str, int]]:
             yield from _beneath_except(entry.path, inside)
 
 
-def restrict(writable: list[str], readable: Sequence[tuple[str, int]] = ()) -> tuple[str, bool]:
+def restrict(writable: list[str], readable: Sequence[tuple[str, int]] | None) -> tuple[str, bool]:
     """Apply the rules to this process; a short description of what holds, and whether
-    reads are confined too (to `writable` and `readable`: (path, access) pairs)."""
+    reads are confined too: to `writable` and `readable` ((path, access) pairs), or not
+    at all where `readable` is None (for measuring what confining them costs)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         abi = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION))
@@ -155,7 +156,7 @@ def restrict(writable: list[str], readable: Sequence[tuple[str, int]] = ()) -> t
         return "no landlock (not Linux)", False
     if abi < 1:
         return "no landlock (the kernel does not offer it)", False
-    handled = READ | WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL
+    handled = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL | (0 if readable is None else READ)
     handled |= REFER if abi >= 2 else 0
     handled |= TRUNCATE if abi >= 3 else 0
     scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
@@ -167,7 +168,7 @@ def restrict(writable: list[str], readable: Sequence[tuple[str, int]] = ()) -> t
         )
         for path in writable:
             _allow(libc, ruleset, path, handled, required=True)
-        for path, access in readable:
+        for path, access in readable or ():
             _allow(libc, ruleset, path, access, required=False)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
@@ -175,11 +176,10 @@ def restrict(writable: list[str], readable: Sequence[tuple[str, int]] = ()) -> t
     except OSError as error:
         return f"no landlock ({error.strerror})", False
     os.close(ruleset)
-    description = (
-        f"landlock ABI {abi}: reads only its own folder, the Python installation and the "
-        f"system's libraries; writes only beneath {', '.join(writable)}"
-    )
-    return description + ("; signals only within the worker" if scoped else ""), True
+    confined = readable is not None
+    reads = "reads only its own folder, Python and the system's libraries; " if confined else ""
+    description = f"landlock ABI {abi}: {reads}writes only beneath {', '.join(writable)}"
+    return description + ("; signals only within the worker" if scoped else ""), confined
 
 
 _FILE_ACCESS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE
