@@ -144,3 +144,34 @@ def test_a_training_loop_that_never_returns_costs_one_timeout_per_function(tmp_p
     fresh = [m for m in messages if "did not finish within 5 s" in m and "again" not in m]
     assert len(fresh) == 2, fresh  # train_one_epoch once, fit once
     assert seconds < 100  # generous: two 5 s time-outs and torch's start-ups
+
+
+def test_one_timeout_per_grade_through_scenarios_callers_and_probes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`minibatches` never returns: its scenario checks, `fit_linear_regression` (which calls
+    it) and the diagnosis probes of both never run it again, so the worker is started twice
+    only: once, and once more after the one time-out."""
+    from grader.runner import Options, grade
+    from grader.worker import Worker
+
+    starts: list[int] = []
+    start = Worker.start
+
+    def counting_start(self: Worker) -> None:
+        starts.append(self._process is None)
+        start(self)
+
+    monkeypatch.setattr(Worker, "start", counting_start)
+    source = solution("gradient_descent").replace("def minibatches(", "def _unused(", 1)
+    source += "\n\ndef minibatches(n_samples, batch_size, rng=None):" + HANGS
+    (tmp_path / "gradient_descent.py").write_text(source, "utf-8")
+    result = grade("gradient_descent", tmp_path / "gradient_descent.py", Options(timeout_s=1))
+    checks = {c.id: c for c in result.checks}
+    assert checks["minibatches-partition"].message == "minibatches did not finish within 1 s"
+    again = "not run again: minibatches did not finish within 1 s earlier in this grade"
+    assert checks["minibatches-hidden"].message == again
+    assert checks["fit-matches-reference"].message.startswith(again + " (line ")
+    assert "in fit_linear_regression: for batch in minibatches(" in checks["fit-hidden"].message
+    assert checks["normal_equation-hidden"].passed
+    assert sum(starts) == 2, "something ran the hung function again"
