@@ -185,7 +185,11 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
             failure = error.error if isinstance(error, Abort) else error
             verdict = Verdict(False, failure.describe(withhold=check.kind == "hidden"))
         except OutOfTime as spent:
-            reason = blocked["*"] = str(spent)
+            blocked["*"] = str(spent)
+            if spent.running:
+                verdict = Verdict(False, f"{spent.running} was still running when {spent}")
+            else:
+                reason = str(spent)
     if reason:
         verdict = Verdict(False, f"not run: {reason}")
     return CheckResult(

@@ -81,8 +81,10 @@ class OutOfTime(BaseException):
     failure of the learner's code; the runner reports what is left as not run.
     """
 
-    def __init__(self, budget_s: float) -> None:
+    def __init__(self, budget_s: float, running: str | None = None) -> None:
         super().__init__(f"the exercise's time budget of {budget_s:g} s was used up")
+        self.budget_s = budget_s
+        self.running = running  # the learner code that was running when it ran out, if any
 
 
 @dataclass
@@ -233,6 +235,8 @@ class Worker:
         self._ensure_loaded()
         try:
             reply = self._exchange(op, payload, limit)
+        except OutOfTime as spent:
+            raise OutOfTime(spent.budget_s, about) from None
         except LearnerError as exc:
             if exc.kind != "timeout" or about is None:
                 raise
