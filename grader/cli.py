@@ -144,6 +144,12 @@ def init(directory: Path) -> None:
     type=click.FloatRange(min=0.1),
     help="Time limit in seconds for each call of your code.",
 )
+@click.option(
+    "--budget",
+    type=click.FloatRange(min=0.1),
+    help="Time budget in seconds for each exercise (default 30, 120 with torch); "
+    "checks left when it is spent are reported as not run.",
+)
 def grade(
     exercises: tuple[str, ...],
     grade_all: bool,
@@ -152,6 +158,7 @@ def grade(
     fmt: str,
     output: Path | None,
     timeout: float | None,
+    budget: float | None,
 ) -> None:
     """Grade EXERCISE... (your WORKSPACE/EXERCISE.py files), or --all of them."""
     from grader.session import GradeRequest, run_grades
@@ -175,7 +182,13 @@ def grade(
     if device == "cuda" and not _cuda_available(names):
         raise click.UsageError("--device cuda: no CUDA device is available here")
     request = GradeRequest(
-        names=names, workspace=ws, device=device, fmt=fmt, output=output, timeout_s=timeout
+        names=names,
+        workspace=ws,
+        device=device,
+        fmt=fmt,
+        output=output,
+        timeout_s=timeout,
+        budget_s=budget,
     )
     sys.exit(run_grades(request, color=output is None and use_color(sys.stdout)))
 

@@ -26,6 +26,7 @@ from grader.checks.base import (
 from grader.checks.compare import agrees
 from grader.result import CheckResult, ExerciseResult
 from grader.worker import LearnerError, Limits, Worker
+from grader.worker.client import OutOfTime
 
 PUBLIC_SEED = "neurograde-public-seed"
 
@@ -41,14 +42,26 @@ def examples_from_environment() -> int:
         return DEFAULT_EXAMPLES
 
 
+def budget_s(name: str) -> float:
+    """Default time budget of a whole grade of `name` (its checks and diagnoses)."""
+    return 120.0 if name in catalog.TORCH_EXERCISES else 30.0
+
+
+UNCONFINED_READS = (
+    "sandbox: this machine's kernel offers no Landlock, so the graded code could read files "
+    "beyond its own (other submissions included); grade on Linux 5.13+ to confine it"
+)
+
+
 @dataclass(frozen=True)
 class Options:
-    """How to grade: device, per-call time limit, hypothesis budget, secret."""
+    """How to grade: device, per-call time limit, time budget, hypothesis budget, secret."""
 
     device: str = "cpu"
     timeout_s: float | None = None
     max_examples: int = field(default_factory=examples_from_environment)
     secret: str = PUBLIC_SEED
+    budget_s: float | None = None
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Options:
@@ -60,7 +73,8 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     """Grade the learner's file at `path` for the exercise `name`.
 
     The worker is started first, so that it boots while the grader imports
-    the exercise's checks (and hypothesis).
+    the exercise's checks (and hypothesis). The time budget counts from here;
+    once it is spent, the checks left are reported as not run.
     """
     started = time.perf_counter()
     source = path.read_bytes()[: static.MAX_SOURCE_BYTES].decode("utf-8", errors="replace")
@@ -72,6 +86,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         timeout_s=options.timeout_s or catalog.timeout_s(name),
         limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
         device=options.device,
+        budget_s=options.budget_s or budget_s(name),
     )
     try:
         if not isinstance(tree, SyntaxError):
@@ -91,6 +106,8 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         for check in exercise.checks:
             result.checks.append(_run_check(check, ctx, blocked))
         _diagnose(exercise, ctx, result)
+        if worker.sandbox and not worker.confined_reads:
+            result.errors.append(UNCONFINED_READS)
         if worker.refused and result.zeroed_by is None:
             result.zeroed_by = (
                 f"your code tried to import {worker.refused[0]!r}, which is not allowed"
@@ -143,6 +160,10 @@ def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) ->
         message = error.describe()
         result.checks.append(CheckResult("imports-cleanly", "smoke", False, 0.0, 0.0, message))
         return {"*": f"your file could not be imported: {message}"}
+    except OutOfTime as spent:
+        message = f"not run: {spent}"
+        result.checks.append(CheckResult("imports-cleanly", "smoke", False, 0.0, 0.0, message))
+        return {"*": str(spent)}
     result.checks.append(CheckResult("imports-cleanly", "smoke", True, 0.0, 0.0))
     blocked: dict[str, str] = {}
     for name in exercise.functions:
@@ -157,14 +178,20 @@ def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) ->
 
 def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResult:
     reason = blocked.get("*") or next((blocked[n] for n in check.uses if n in blocked), None)
-    if reason:
-        verdict = Verdict(False, f"not run: {reason}")
-    else:
+    if not reason:
         try:
             verdict = check.run(ctx)
         except (LearnerError, Abort) as error:
             failure = error.error if isinstance(error, Abort) else error
-            verdict = Verdict(False, failure.describe())
+            verdict = Verdict(False, failure.describe(withhold=check.kind == "hidden"))
+        except OutOfTime as spent:
+            blocked["*"] = str(spent)
+            if spent.running:
+                verdict = Verdict(False, f"{spent.running} was still running when {spent}")
+            else:
+                reason = str(spent)
+    if reason:
+        verdict = Verdict(False, f"not run: {reason}")
     return CheckResult(
         id=check.id,
         kind=check.kind,
@@ -179,15 +206,21 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
 
 
 def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
-    """Name the misconceptions behind failed checks: the learner behaves like a mutant."""
+    """Name the misconceptions behind failed checks: the learner behaves like a mutant.
+
+    Stops where the time budget ends, keeping what it found.
+    """
     uses = {check.id: check.uses for check in exercise.checks}
     failed = [c for c in result.checks if not c.passed and c.id in uses]
     suspects = {name for c in failed for name in uses[c.id]}
     for mutant in exercise.mutants:
-        if mutant.misconception in result.misconceptions:
+        if mutant.misconception in result.misconceptions or mutant.replaces not in suspects:
             continue
-        if mutant.replaces not in suspects or not _behaves_like(mutant, exercise, ctx):
-            continue
+        try:
+            if not _behaves_like(mutant, exercise, ctx):
+                continue
+        except OutOfTime:
+            return
         result.misconceptions.append(mutant.misconception)
         first: str | None = None
         for check in failed:

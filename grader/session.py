@@ -20,6 +20,7 @@ class GradeRequest:
     fmt: str = "text"
     output: Path | None = None
     timeout_s: float | None = None
+    budget_s: float | None = None
 
 
 def resolve_device(name: str, requested: str) -> str:
@@ -41,7 +42,9 @@ def grade_all(request: GradeRequest, record: bool = True) -> RunResult:
             results.append(_missing(name, path))
             continue
         options = Options.from_environment(
-            device=resolve_device(name, request.device), timeout_s=request.timeout_s
+            device=resolve_device(name, request.device),
+            timeout_s=request.timeout_s,
+            budget_s=request.budget_s,
         )
         result = grade(name, path, options)
         if record:
