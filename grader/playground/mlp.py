@@ -21,6 +21,7 @@ numpy only, because the worker imports it.
 
 from __future__ import annotations
 
+import itertools
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -72,7 +73,7 @@ def init_params(sizes: list[int], rng: np.random.Generator) -> dict[str, np.ndar
     drawn from ``N(0, 2 / fan_in)`` in layer order, ``b_l`` is zero.
     """
     params: dict[str, np.ndarray] = {}
-    for layer, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:]), start=1):
+    for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
         params[f"W{layer}"] = rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_out, fan_in))
         params[f"b{layer}"] = np.zeros(fan_out)
     return params

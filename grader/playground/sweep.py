@@ -82,10 +82,10 @@ def configs(setup: Setup) -> list[tuple[str, dict[str, Any]]]:
     values = [list(s[name]) for name in SWEPT]
     if np.prod([len(v) for v in values]) > MAX_RUNS:
         raise ValueError(f"that sweep makes more than {MAX_RUNS} runs; give fewer values")
-    varying = [name for name, v in zip(SWEPT, values) if len(v) > 1]
+    varying = [name for name, v in zip(SWEPT, values, strict=False) if len(v) > 1]
     out = []
     for combo in itertools.product(*values):
-        config = dict(zip(SWEPT, combo))
+        config = dict(zip(SWEPT, combo, strict=False))
         config.update(epochs=s["epochs"], l2=s["l2"], dropout=s["dropout"], seed=setup.seed)
         label = " ".join(f"{SHORT.get(n, n)}={format_value(n, config[n])}" for n in varying)
         out.append((label or "run", config))

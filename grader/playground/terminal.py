@@ -139,9 +139,9 @@ def region_map(run: Run, session: Session) -> list[str]:
         for r in rows
     ]
     x_min, x_max, y_min, y_max = session.data.bounds
-    for (x, y), label in zip(session.data.X_train, session.data.y_train):
-        c = int(round((x - x_min) / (x_max - x_min) * (MAP_W - 1)))
-        r = int(round((y - y_min) / (y_max - y_min) * (MAP_H - 1)))
+    for (x, y), label in zip(session.data.X_train, session.data.y_train, strict=False):
+        c = round((x - x_min) / (x_max - x_min) * (MAP_W - 1))
+        r = round((y - y_min) / (y_max - y_min) * (MAP_H - 1))
         cells[r][c] = POINT[int(label)]
     return ["".join(row) for row in reversed(cells)]
 
