@@ -115,10 +115,12 @@ def departure(learner: np.ndarray, reference: np.ndarray) -> Departure:
     """Where the learner's per-epoch loss first leaves the reference's (same seed, same data)."""
     a, b = np.asarray(learner, np.float64), np.asarray(reference, np.float64)
     n = min(len(a), len(b))
-    both_nan = np.isnan(a[:n]) & np.isnan(b[:n])
-    with np.errstate(invalid="ignore"):
-        gap = np.where(both_nan, 0.0, np.abs(a[:n] - b[:n]))
-        off = np.flatnonzero(~(gap <= ATOL + RTOL * np.abs(b[:n])))
+    x, y = a[:n], b[:n]
+    with np.errstate(invalid="ignore", over="ignore"):
+        equal = (x == y) | (np.isnan(x) & np.isnan(y))
+        gap = np.where(equal, 0.0, np.abs(x - y))
+        same = equal | (gap <= ATOL + RTOL * np.abs(y))
+    off = np.flatnonzero(~same)
     if not off.size and len(a) != len(b):
         off = np.array([n])
     if not off.size:

@@ -38,6 +38,12 @@ def setup_for(preset: str, **options: object):
 
 
 @pytest.fixture(scope="session")
+def make_setup() -> Callable[..., object]:
+    """`make_setup(preset, **options)`: the Setup the command line would build."""
+    return setup_for
+
+
+@pytest.fixture(scope="session")
 def preset_session() -> Callable[[str], object]:
     """`preset_session(name)`: the played session of a preset, computed once per test run."""
     from grader.playground.sweep import play
