@@ -36,7 +36,7 @@ COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e3
 
 def _svg(figure: Any) -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight")
+    figure.savefig(buffer, format="svg")
     text = buffer.getvalue()
     return text[text.index("<svg") :]
 
@@ -51,7 +51,8 @@ def _positive(values: Any) -> np.ndarray:
 def overview(session: Session) -> str:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 3.8), layout="constrained")
+    fig = Figure(figsize=(11, 3.8))
+    fig.subplots_adjust(left=0.07, right=0.98, bottom=0.14, top=0.92, wspace=0.25)
     by_epoch, by_update = fig.subplots(1, 2)
     for i, run in enumerate(session.runs):
         color = COLORS[i % len(COLORS)]
@@ -78,7 +79,8 @@ def run_figure(run: Run, session: Session) -> str:
 
     h = run.history
     snaps = list(h["snapshot_epochs"])
-    fig = Figure(figsize=(3.1 * (len(snaps) + 1.4), 3.3), layout="constrained")
+    fig = Figure(figsize=(3.1 * (len(snaps) + 1.4), 3.3))
+    fig.subplots_adjust(left=0.05, right=0.99, bottom=0.15, top=0.9, wspace=0.35)
     axes = fig.subplots(1, len(snaps) + 1, width_ratios=[1] * len(snaps) + [1.4])
     data = session.data
     x_min, x_max, y_min, y_max = data.bounds
@@ -109,7 +111,10 @@ def run_figure(run: Run, session: Session) -> str:
                     label="training (reference)")
         curves.plot(_positive(run.reference["val_loss"]), color=COLORS[1], ls="--",
                     label="validation (reference)")
-    curves.set(title="Loss per epoch", xlabel="epoch", ylabel="cross-entropy", yscale="log")
+    finite = _positive(np.concatenate([h["train_loss"], h["val_loss"]]))
+    wide = np.nanmax(finite) > 5 * np.nanmin(finite) if np.isfinite(finite).any() else False
+    curves.set(title="Loss per epoch", xlabel="epoch", ylabel="cross-entropy",
+               yscale="log" if wide else "linear")
     curves.grid(alpha=0.3)
     curves.legend(fontsize=7)
     return _svg(fig)
