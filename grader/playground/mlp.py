@@ -102,7 +102,7 @@ class Network:
             else:
                 mask = None
             cache.append((a, z, mask))
-            a = np.asarray(h, dtype=np.float64)
+            a = h
         last = self.layers
         logits = a @ self.params[f"W{last}"].T + self.params[f"b{last}"]
         cache.append((a, logits, None))

@@ -76,7 +76,7 @@ PRESETS = {
             "activation": ["tanh"],
             "optimizer": ["sgd"],
             "batch_size": [None, 1, 32],
-            "epochs": 50,
+            "epochs": 30,
         },
         lesson=(
             "Full-batch descent takes one smooth, exact step per epoch, while stochastic "
