@@ -23,7 +23,8 @@ from grader.worker import LearnerError, Worker
 from grader.workspace import Workspace
 
 BASE = ("activations", "losses", "optimizers")
-TIMEOUT_S = 120.0
+MIN_TIMEOUT_S, SLOWER = 20.0, 20.0
+"""The learner's runs may take SLOWER times the reference's, and at least MIN_TIMEOUT_S."""
 
 
 class NotReady(Exception):
@@ -78,11 +79,15 @@ def train_in_worker(
     data: dict[str, np.ndarray],
     grid: np.ndarray,
     snapshots: list[int],
+    reference_s: float,
 ) -> list[dict[str, Any]]:
     """Every run trained with the learner's blocks, in one sandboxed worker.
 
-    Raises `LearnerError` when the learner's code fails (raises, hangs, crashes).
+    ``reference_s``: how long the reference took for the same runs (sets the
+    time limit). Raises `LearnerError` when the learner's code fails (raises,
+    hangs, crashes).
     """
+    timeout = max(MIN_TIMEOUT_S, SLOWER * reference_s)
     optimizers_path = code.sources["optimizers"][0]
     others = {
         name: [str(path), text] for name, (path, text) in code.sources.items() if name != "optimizers"
@@ -91,7 +96,7 @@ def train_in_worker(
         path=optimizers_path,
         module_name="learner_playground",
         allowed=catalog.allowed_imports("optimizers"),
-        timeout_s=TIMEOUT_S,
+        timeout_s=timeout,
     )
     with worker:
         try:
@@ -103,7 +108,7 @@ def train_in_worker(
                 data,
                 grid,
                 snapshots,
-                timeout=TIMEOUT_S,
+                timeout=timeout,
             )
         except LearnerError as error:
             message = error.message.removeprefix("LearnerFailure: ")

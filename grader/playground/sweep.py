@@ -125,8 +125,9 @@ def play(setup: Setup) -> Session:
         needs = setup.settings["l2"] > 0 or setup.settings["dropout"] > 0
         try:
             code = learner.prepare(setup.workspace, learner.required(needs))
+            reference_s = sum(h["wall_s"] for h in histories)
             learned = learner.train_in_worker(
-                code, [c for _, c in runs_to_make], arrays, grid, snapshots
+                code, [c for _, c in runs_to_make], arrays, grid, snapshots, reference_s
             )
             session.learner = (
                 f"your {', '.join(code.sources)} from {setup.workspace}, run in the sandboxed "
