@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -36,14 +37,18 @@ def _pin() -> None:
         os.sched_setaffinity(0, CORES)
 
 
-def wall(command: list[str], cwd: Path) -> float:
+def measure(command: list[str], cwd: Path) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the command and every process it started)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=cwd,
                           preexec_fn=_pin, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed: {done.stderr.decode()[-500:]}")
-    return elapsed
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return elapsed, cpu
 
 
 def finished_workspace(folder: Path) -> Path:
@@ -74,20 +79,23 @@ def main() -> None:
                 (f"{preset} --output page.html", [*base, "--output", str(folder / "p.html")]),
                 (f"{preset} --workspace", [*base, "--workspace", str(ws)]),
             ]
-        floors: list[float] = []
-        times: dict[str, list[float]] = {label: [] for label, _ in rows}
+        floors: list[tuple[float, float]] = []
+        times: dict[str, list[tuple[float, float]]] = {label: [] for label, _ in rows}
         for _ in range(args.rounds):
             for label, command in rows:
-                floors.append(wall(floor_cmd, ROOT))
-                times[label].append(wall(command, ROOT))
-    floor = statistics.median(floors)
+                floors.append(measure(floor_cmd, ROOT))
+                times[label].append(measure(command, ROOT))
+    floor = statistics.median(w for w, _ in floors)
+    floor_cpu = statistics.median(c for _, c in floors)
     print(f"cores: {len(CORES) or os.cpu_count()} · floor (python -c 'import numpy'): "
-          f"{floor:.3f} s · {args.rounds} rounds, medians\n")
-    print("| run | wall (s) | x floor |")
-    print("|---|---:|---:|")
+          f"{floor:.3f} s wall, {floor_cpu:.3f} s CPU · {args.rounds} rounds, medians\n")
+    print("| run | wall (s) | x floor | CPU (s) | CPU x floor |")
+    print("|---|---:|---:|---:|---:|")
     for label, values in times.items():
-        median = statistics.median(values)
-        print(f"| `{label}` | {median:.2f} | {median / floor:.1f} |")
+        median = statistics.median(w for w, _ in values)
+        cpu = statistics.median(c for _, c in values)
+        print(f"| `{label}` | {median:.2f} | {median / floor:.1f} | {cpu:.2f} | "
+              f"{cpu / floor_cpu:.1f} |")
 
 
 if __name__ == "__main__":

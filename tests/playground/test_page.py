@@ -39,7 +39,7 @@ class Tags(HTMLParser):
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, make_setup) -> tuple[Path, object]:
-    session = play(make_setup("learning-rate", epochs=40))
+    session = play(make_setup("learning-rate", epochs=40, samples=120))
     path = tmp_path_factory.mktemp("page") / "play.html"
     path.write_text(render_page(session), encoding="utf-8")
     return path, session
