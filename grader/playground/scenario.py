@@ -35,7 +35,9 @@ def _module(name: str, filename: str, source: str) -> types.ModuleType:
     try:
         exec(compile(source, filename, "exec"), module.__dict__)
     finally:
-        if previous is not None:
+        if previous is None:
+            del sys.modules[name]
+        else:
             sys.modules[name] = previous
     return module
 

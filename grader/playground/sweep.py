@@ -73,7 +73,6 @@ class Session:
     snapshots: list[int]
     learner: str = ""  # "" no workspace; else what happened to the learner's code
     learner_used: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def configs(setup: Setup) -> list[tuple[str, dict[str, Any]]]:
