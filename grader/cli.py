@@ -43,9 +43,13 @@ class LazyQuiz(click.Group):
         return quiz
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*super().list_commands(ctx), "quiz"]
+        return [*super().list_commands(ctx), "quiz", "playground"]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "playground":  # loaded only when used, like `quiz`
+            from grader.playground.cli import playground
+
+            return playground
         return self._quiz() if name == "quiz" else super().get_command(ctx, name)
 
 
