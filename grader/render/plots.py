@@ -47,7 +47,8 @@ def plot_svg(series: Series, key: str) -> Markup:
         return Markup("")
     x_name, y_name = axis_names(series.label)
     with rc_context({"svg.fonttype": "none", "svg.hashsalt": key, "font.size": 9}):
-        figure = Figure(figsize=(5.6, 2.8), layout="constrained")
+        figure = Figure(figsize=(5.6, 2.8))
+        figure.subplots_adjust(left=0.14, right=0.97, bottom=0.17, top=0.88)
         axes = figure.add_subplot()
         for values, name, color, style in lines:
             finite = [v if math.isfinite(v) else math.nan for v in values]
