@@ -24,7 +24,7 @@ from grader.checks.base import (
     mutant_module,
 )
 from grader.checks.compare import agrees
-from grader.result import CheckResult, ExerciseResult
+from grader.result import CheckResult, ExerciseResult, short_reason
 from grader.worker import LearnerError, Limits, Worker
 from grader.worker.client import OutOfTime
 
@@ -177,6 +177,7 @@ def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) ->
 
 
 def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResult:
+    started = time.perf_counter()
     reason = blocked.get("*") or next((blocked[n] for n in check.uses if n in blocked), None)
     if not reason:
         try:
@@ -202,6 +203,9 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
         visibility="hidden" if check.kind == "hidden" else "visible",
         counterexample=verdict.counterexample,
         series=verdict.series,
+        skipped=short_reason(reason) if reason else None,
+        functions=check.uses,
+        duration_s=time.perf_counter() - started,
     )
 
 

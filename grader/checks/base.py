@@ -32,12 +32,12 @@ import types
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
 from grader.checks.compare import ATOL, RTOL, difference, show
-from grader.result import Series
+from grader.result import Series, TextFields
 from grader.worker import LearnerError, Worker
 from grader.worker.protocol import decode, encode
 
@@ -46,8 +46,10 @@ Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 
 @dataclass
-class Verdict:
-    """What one check found."""
+class Verdict(TextFields):
+    """What one check found (`message` and `counterexample` are text, checked when set)."""
+
+    TEXT: ClassVar[dict[str, bool]] = {"message": False, "counterexample": True}
 
     passed: bool
     message: str = ""
@@ -59,8 +61,10 @@ PASS = Verdict(True)
 
 
 @dataclass
-class Failure:
+class Failure(TextFields):
     """What a check body found wrong, and on which input (if not the whole example)."""
+
+    TEXT: ClassVar[dict[str, bool]] = {"message": False, "counterexample": True}
 
     message: str
     counterexample: str | None = None
