@@ -315,7 +315,7 @@ def bias_gradient_body(ctx: Context, case: Call) -> Any:
             raise Abort(outcome)
         return learner_failure(outcome, "conv2d_backward")
     value = outcome[0]
-    if not isinstance(value, tuple) or len(value) != 3:
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
         return f"conv2d_backward must return (dx, dw, db), returned {show(value)}"
     expected = ctx.reference.call("conv2d_backward", *case[0], **case[1])[2]
     found = difference(expected, value[2])
@@ -856,7 +856,7 @@ def nonzero(value: Any) -> Any:
 
 
 def third(value: Any) -> Any:
-    return value[2] if isinstance(value, tuple) and len(value) == 3 else value
+    return value[2] if isinstance(value, (tuple, list)) and len(value) == 3 else value
 
 
 STRIDE_PROBE = (np.arange(49.0).reshape(1, 1, 7, 7) % 11, ASYMMETRIC[:, :, :, :2], np.zeros(1))

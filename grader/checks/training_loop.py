@@ -329,7 +329,7 @@ def shifted_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]) -> Any:
     found = difference(expected, value, 1e-6, 1e-9)
     if found is None:
         return None
-    test = value[1] if isinstance(value, tuple) and len(value) == 2 else None
+    test = value[1] if isinstance(value, (tuple, list)) and len(value) == 2 else None
     if (
         isinstance(test, np.ndarray)
         and test.shape == X_test.shape
@@ -351,7 +351,7 @@ def train_ignores_test_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]
         return results
     values = []
     for value in results:
-        if not isinstance(value, tuple) or len(value) != 2:
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
             return f"standardize must return a pair (X_train_s, X_test_s), returned {show(value)}"
         values.append(value[0])
     expected = ctx.reference.call("standardize", X_train, X_test)[0]

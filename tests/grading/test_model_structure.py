@@ -6,7 +6,8 @@ registered and puts its weights into them in the notes' order. Three correct
 forms are graded for real, through the worker, and must score full marks: the
 course notes' own (`self.conv_layers` and `self.classifier` Sequentials,
 flattened with `x.view`), an `nn.Sequential` subclass, and a functional one
-whose layers have other names and are registered in another order.
+whose layers have other names and are registered in another order (and whose
+conv2d_backward returns its triple as a list).
 """
 
 from __future__ import annotations
@@ -87,6 +88,13 @@ class SimpleCNN(nn.Module):
         x = F.max_pool2d(F.relu(self.shapes(x)), kernel_size=2, stride=2)
         x = torch.flatten(x, 1)
         return self.logits(F.relu(self.hidden(x)))
+
+
+_conv2d_backward = conv2d_backward
+
+
+def conv2d_backward(dout, x, w, b, stride=1, padding=0):
+    return list(_conv2d_backward(dout, x, w, b, stride, padding))  # a list for the triple
 """
 
 MODULE_LIST_FORM = """
@@ -107,7 +115,7 @@ FORMS = {"notes": NOTES_FORM, "sequential": SEQUENTIAL_FORM, "functional": FUNCT
 
 
 def with_simple_cnn(form: str) -> str:
-    """The solution's file with its SimpleCNN class replaced by `form` (nothing else changed)."""
+    """The solution's file with its SimpleCNN class replaced by `form`."""
     pattern = re.compile(
         r"^class SimpleCNN\(nn\.Module\):.*?(?=^def count_parameters)", re.S | re.M
     )
