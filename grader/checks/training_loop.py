@@ -1202,6 +1202,44 @@ def fit_restoring_only_after_stopping(
     return history
 
 
+def fit_stopping_one_epoch_late(
+    model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None
+):
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    best_loss = float("inf")
+    best_state = None
+    bad_epochs = 0
+    for _ in range(epochs):
+        train_loss, train_acc = train_one_epoch(  # noqa: F821 (the learner's own)
+            model, train_loader, optimizer, criterion, device
+        )
+        val_loss, val_acc = evaluate(model, val_loader, criterion, device)  # noqa: F821
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+        if patience is None:
+            continue
+        if val_loss < best_loss:
+            best_loss = val_loss
+            best_state = copy.deepcopy(model.state_dict())  # noqa: F821 (the learner's import)
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+            if bad_epochs > patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def probe_epochs_run(subject: Subject) -> Any:
+    return len(
+        pick(subject.scenario(fit_run, *fit_args(EARLY_STOP, PROBE_DEVICE)), "history", "val_loss")
+        or []
+    )
+
+
 def pick(value: Any, *path: Any) -> Any:
     """`value[path[0]][path[1]]...`, or None where the value has another shape."""
     for key in path:
@@ -1356,6 +1394,15 @@ MUTANTS = (
         "better. With patience, load the best state after the loop, however it ended.",
         RTOL,
         ATOL,
+    ),
+    Mutant(
+        "early-stopping-off-by-one",
+        "fit",
+        fit_stopping_one_epoch_late,
+        probe_epochs_run,
+        "fit stops one epoch late (or early). Count the epochs without a validation improvement "
+        "since the last improvement (back to 0 on an improvement) and stop as soon as that "
+        "count reaches patience (count >= patience).",
     ),
 )
 
