@@ -180,17 +180,20 @@ def weighted_layers(model: nn.Module) -> list[Layer]:
 
 def in_notes_order(layers: list[Layer]) -> list[Layer]:
     """The layers matched one to one with `NOTES_LAYERS` by kind and shape, in the notes'
-    order (so registering `fc1` before `conv1` is fine too); as registered if they do not match."""
+    order (so registering `fc1` before `conv1` is fine too). Where they do not all match:
+    the Conv2d layers, then the Linear ones, each in registration order."""
     described = [describe_layer(layer) for _, layer in layers]
     left = list(range(len(layers)))
     order = []
     for want in NOTES_LAYERS:
         found = next((i for i in left if described[i] == want), None)
         if found is None:
-            return layers
+            break
         left.remove(found)
         order.append(found)
-    return layers if left else [layers[i] for i in order]
+    if left or len(order) < len(NOTES_LAYERS):
+        return sorted(layers, key=lambda layer: not isinstance(layer[1], nn.Conv2d))
+    return [layers[i] for i in order]
 
 
 def described(layers: list[Layer]) -> list[dict[str, Any]]:

@@ -173,6 +173,13 @@ def test_a_wrong_layer_is_named_by_where_the_learner_put_it() -> None:
     verdict = run_check("SimpleCNN-layers", learner)
     assert not verdict.passed
     assert "self.classifier.2 should be Linear(128, 10); yours is Linear(128, 5)" in verdict.message
+    unpadded = as_module(with_simple_cnn(FUNCTIONAL_FORM.replace('padding="same"', "padding=0")))
+    verdict = run_check("SimpleCNN-layers", unpadded)
+    assert not verdict.passed
+    assert "self.edges should be Conv2d(3, 32, kernel_size=(3, 3)" in verdict.message
+    assert "yours is Conv2d(3, 32, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0))" in (
+        verdict.message
+    )
     missing = as_module(with_simple_cnn(SEQUENTIAL_FORM.replace("nn.Linear(128, 10),", "")))
     verdict = run_check("SimpleCNN-layers", missing)
     assert not verdict.passed
