@@ -983,6 +983,21 @@ class EarlyStopping(EarlyStopping):
 """,
     ),
     Clause(
+        "regularization",
+        "EarlyStopping: .best_loss and .best_epoch are defined from the first call on",
+        "early-stopping-scripted",
+        """
+class EarlyStopping(EarlyStopping):
+    def step(self, val_loss):
+        if self.epoch < 0:  # the first loss is only remembered
+            self.epoch, self.first = 0, val_loss
+            return False
+        if self.best_loss is None:
+            self.best_loss, self.best_epoch = self.first, 0
+        return super().step(val_loss)
+""",
+    ),
+    Clause(
         "training_loop",
         "WineDataset is a torch.utils.data.Dataset",
         "WineDataset-items",
