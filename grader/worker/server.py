@@ -168,7 +168,9 @@ class Server:
                     "default": p.default if has_default else None,
                 }
             )
-        methods = sorted(k for k, v in vars(obj).items() if callable(v)) if kind == "class" else []
+        # inherited methods count: an nn.Sequential's forward, a shared base class's step
+        found = [vars(klass).items() for klass in inspect.getmro(obj)] if kind == "class" else []
+        methods = sorted({k for items in found for k, v in items if callable(v)})
         return {"kind": kind, "params": params, "methods": methods}
 
     def call(self, target: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
