@@ -1499,7 +1499,7 @@ class InProcess(ModuleSubject):
                 outcomes.append(error)
         return outcomes
 
-    def scenario(self, function: Any, *args: Any) -> Any:
+    def scenario(self, function: Any, *args: Any, about: str = "") -> Any:
         args = roundtrip(args, resolve_named=True)
         return roundtrip(self._run(function, self.module, *args))
 
@@ -1509,7 +1509,7 @@ class InProcess(ModuleSubject):
             return function(*args, **kwargs)
         except Exception as exc:  # the learner's code raised: a verdict, as in the worker
             error = describe_exception(exc)
-            raise LearnerError("exception", f"{error['type']}: {error['message']}") from None
+            raise LearnerError("exception", error["type"], said=error["message"]) from None
 
 
 @functools.cache
