@@ -20,6 +20,8 @@ class GradeRequest:
     fmt: str = "text"
     output: Path | None = None
     timeout_s: float | None = None
+    only: str | None = None
+    verbose: bool = False
 
 
 def resolve_device(name: str, requested: str) -> str:
@@ -31,6 +33,13 @@ def resolve_device(name: str, requested: str) -> str:
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
+def options_for(name: str, request: GradeRequest) -> Options:
+    """How `name` is graded for this request."""
+    return Options.from_environment(
+        device=resolve_device(name, request.device), timeout_s=request.timeout_s, only=request.only
+    )
+
+
 def grade_all(request: GradeRequest, record: bool = True) -> RunResult:
     """Grade every exercise of the request; `record` keeps the scores in the workspace's progress."""
     workspace = Workspace(request.workspace)
@@ -40,12 +49,9 @@ def grade_all(request: GradeRequest, record: bool = True) -> RunResult:
         if not path.is_file():
             results.append(_missing(name, path))
             continue
-        options = Options.from_environment(
-            device=resolve_device(name, request.device), timeout_s=request.timeout_s
-        )
-        result = grade(name, path, options)
-        if record:
-            workspace.record(name, "exercise", result.score, result.max_score)
+        result = grade(name, path, options_for(name, request))
+        if record and request.only is None:
+            workspace.record_grade(result, path)
         results.append(result)
     return RunResult(results)
 
@@ -64,7 +70,9 @@ def _missing(name: str, path: Path) -> ExerciseResult:
 def run_grades(request: GradeRequest, color: bool) -> int:
     """Grade, write the report, and return the exit status (0 all passed, 1 otherwise)."""
     run = grade_all(request)
-    report = render(run, request.fmt, color=color and request.fmt == "text")
+    report = render(
+        run, request.fmt, color=color and request.fmt == "text", verbose=request.verbose
+    )
     if request.output is None:
         import click
 
