@@ -454,12 +454,14 @@ def run(command: click.Command | None = None, **extra: Any) -> None:
         # Hypothesis caches into ./.hypothesis unless told: learner commands point it into
         # their workspace's .neurograde/ (Workspace.keep_hypothesis_here), others here.
         os.environ.setdefault(HYPOTHESIS_HOME, scratch)
-        _run(command or main, extra)
+        _run(command or main, {"prog_name": "neurograde", **extra})
 
 
 def _run(command: click.Command, extra: dict[str, Any]) -> None:
     try:
-        command.main(standalone_mode=False, **extra)
+        # Without standalone mode click returns ctx.exit(N)'s N instead of exiting.
+        status = command.main(standalone_mode=False, **extra)
+        sys.exit(status if isinstance(status, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
