@@ -19,47 +19,58 @@ from grader import runner
 from grader.render import render
 from grader.render.text import following_exercise
 from grader.session import GradeRequest, grade_all, options_for
+from grader.workspace import digest
 
 STEP_MS = 30  # a save is graded once the folder has been quiet this long
+RECHECK_MS = 500  # and the file is compared with what was graded at least this often
 
 
 def watch(request: GradeRequest, color: bool) -> None:
     """Watch `request.names[0]` in `request.workspace` until interrupted (Ctrl-C)."""
     import watchfiles
 
-    state = {"name": request.names[0]}
+    state = {"name": request.names[0], "graded": ""}
     root = Path(request.workspace)
 
-    def current(change: watchfiles.Change, path: str) -> bool:
-        return change != watchfiles.Change.deleted and Path(path).name == f"{state['name']}.py"
+    def current() -> Path:
+        return root / f"{state['name']}.py"
 
-    def show(name: str) -> bool:
-        path = root / f"{name}.py"
-        this = dataclasses.replace(request, names=[name])
+    def show() -> None:
+        name, path = state["name"], current()
+        state["graded"] = digest(path)
         if not path.is_file():
             _redraw(f"waiting for {path}: create it (neurograde init copies the stubs)\n")
-            return False
+            return
+        this = dataclasses.replace(request, names=[name])
         run = grade_all(this)
-        runner.prestart(name, path, options_for(name, this))
         footer = f"watching {path} — save it to grade again, Ctrl-C to stop"
         report = render(run, "text", color=color, verbose=request.verbose)
-        done = run.passed and request.only is None
-        following = following_exercise(name) if done else None
+        following = following_exercise(name) if run.passed and request.only is None else None
         if following:
             footer = (
                 f"full marks! moving on: now watching {root / following}.py "
                 "— save it to grade it, Ctrl-C to stop"
             )
             state["name"] = following
+            state["graded"] = digest(current())
+        if current().is_file():  # boot the next grade's worker while the learner edits
+            runner.prestart(state["name"], current(), options_for(state["name"], this))
         _redraw(report + click.style(footer, dim=True) + "\n", color)
-        return done
 
     try:
-        show(state["name"])
-        for _ in watchfiles.watch(
-            root, watch_filter=current, step=STEP_MS, debounce=1600, recursive=False
+        show()
+        # Events arrive as soon as a save lands; the periodic wake-up also catches a save
+        # made before the watcher was set up (compared by content).
+        for changes in watchfiles.watch(
+            root,
+            step=STEP_MS,
+            rust_timeout=RECHECK_MS,
+            yield_on_timeout=True,
+            recursive=False,
         ):
-            show(state["name"])
+            saved = any(Path(path).name == current().name for _, path in changes)
+            if saved or digest(current()) != state["graded"]:
+                show()
     finally:
         runner.discard_spares()
 

@@ -17,7 +17,7 @@ WIDTH = 100
 
 def environment(**extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NEUROGRADE_WORKSPACE", "NO_COLOR")}
-    env.update(NO_COLOR="1", COLUMNS=str(WIDTH), **extra)
+    env.update({"NO_COLOR": "1", "COLUMNS": str(WIDTH), **extra})
     return env
 
 
