@@ -89,3 +89,18 @@ def spawn_fixture():
 def solution_fixture():
     """The text of solutions/NAME.py."""
     return solution
+
+
+@pytest.fixture(name="invoke")
+def invoke_fixture(monkeypatch: pytest.MonkeyPatch):
+    """Run `neurograde ARGS` in this process (click's test runner), in folder `cwd`."""
+    from click.testing import CliRunner
+
+    from grader.cli import main
+
+    def run(*args: str, cwd: Path = ROOT, **extra: str):
+        monkeypatch.chdir(cwd)
+        env = {"NEUROGRADE_WORKSPACE": None, "COLUMNS": str(WIDTH), "NO_COLOR": "1", **extra}
+        return CliRunner(env=env).invoke(main, list(args), prog_name="neurograde")
+
+    return run

@@ -51,19 +51,21 @@ def test_a_typo_gets_did_you_mean() -> None:
     assert "the exercises are: neuron, activations" in str(nothing_close.value)
 
 
-def test_every_command_resolves_names_the_same_way(neurograde, tmp_path: Path, solution) -> None:
+def test_every_command_resolves_names_the_same_way(
+    neurograde, invoke, tmp_path: Path, solution
+) -> None:
     (tmp_path / "activations.py").write_text(solution("activations"), "utf-8")
     graded = neurograde("grade", "activations.py", "--workspace", str(tmp_path))
     assert graded.returncode == 0 and graded.stdout.startswith("activations — ")
     for command in (["grade", "activation"], ["hint", "activation"], ["watch", "activation"],
                     ["solution", "activation"], ["quiz", "activation"], ["docs"]):  # fmt: skip
         where = ["activation"] if command == ["docs"] else ["--workspace", str(tmp_path)]
-        done = neurograde(*command, *where)
-        assert done.returncode == 2, command
-        assert "did you mean 'activations'?" in done.stderr, command
+        done = invoke(*command, *where)
+        assert done.exit_code == 2, command
+        assert "did you mean 'activations'?" in done.output, command
     sheet = tmp_path / "answers.toml"
     sheet.write_text('"loss/mse-definition" = "a"\n', "utf-8")
     quiz = neurograde("quiz", "losses", "--answers", str(sheet), "--workspace", str(tmp_path))
     assert quiz.returncode == 1 and "quiz:loss" in quiz.stdout
-    docs = neurograde("docs", "gradient-descent")
-    assert docs.returncode == 0 and "updates_per_epoch" in docs.stdout
+    docs = invoke("docs", "gradient-descent")
+    assert docs.exit_code == 0 and "updates_per_epoch" in docs.output

@@ -75,6 +75,13 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
 def test_ctrl_c_during_a_grade_exits_130_and_stops_the_worker(spawn, workspace: Path) -> None:
     stub = (workspace / "neuron.py").read_text("utf-8")
     (workspace / "neuron.py").write_text(
@@ -93,4 +100,5 @@ def test_ctrl_c_during_a_grade_exits_130_and_stops_the_worker(spawn, workspace: 
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
-    assert not any(Path(f"/proc/{pid}").exists() for pid in workers)
+    left = {pid: _state(pid) for pid in workers}
+    assert all(state in ("", "Z") for state in left.values()), left  # gone, or dead and unreaped

@@ -20,19 +20,19 @@ COMMANDS = [
 
 @pytest.mark.parametrize("how", ["option", "environment"])
 def test_a_missing_workspace_is_a_clear_error_that_creates_nothing(
-    how: str, neurograde, tmp_path: Path
+    how: str, invoke, tmp_path: Path
 ) -> None:
     sheet = tmp_path / "answers.toml"
     sheet.write_text('"neurons/xor" = false\n', "utf-8")
     typo = tmp_path / "typo"
-    for command in COMMANDS if how == "option" else COMMANDS[1:3]:
+    for command in COMMANDS:
         command = [str(sheet) if part == "ANSWERS" else part for part in command]
         if how == "option":
-            done = neurograde(*command, "--workspace", str(typo), cwd=tmp_path)
+            done = invoke(*command, "--workspace", str(typo), cwd=tmp_path)
         else:
-            done = neurograde(*command, cwd=tmp_path, NEUROGRADE_WORKSPACE=str(typo))
-        assert done.returncode == 2, (command, done.stderr)
-        assert f"workspace {typo} does not exist" in done.stderr, command
+            done = invoke(*command, cwd=tmp_path, NEUROGRADE_WORKSPACE=str(typo))
+        assert done.exit_code == 2, (command, done.output)
+        assert f"workspace {typo} does not exist" in done.output, command
         assert not typo.exists(), command
     assert sorted(p.name for p in tmp_path.iterdir()) == ["answers.toml"]
 
