@@ -35,13 +35,13 @@ FOOTER = "Ctrl-C to stop"
 PAUSE_S = 0.5  # between saves: a learner does not save every few milliseconds
 
 
-def floor(rounds: int) -> float:
-    times = []
-    for _ in range(rounds):
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import numpy"], check=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+def timed(command: list[str], cwd: Path = ROOT) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+FLOOR = [sys.executable, "-c", "import numpy"]
 
 
 def unfinished_solution(name: str) -> str:
@@ -54,8 +54,9 @@ def unfinished_solution(name: str) -> str:
     )
 
 
-def save_to_redraw(name: str, rounds: int) -> list[float]:
-    """Seconds from each save to the end of the redrawn report."""
+def save_to_redraw(name: str, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    """Seconds from each save to the end of the redrawn report; the floor, measured between
+    the saves; a cold `neurograde grade` of the same file, for comparison."""
     with tempfile.TemporaryDirectory() as workspace:
         target = Path(workspace) / f"{name}.py"
         source = unfinished_solution(name)
@@ -71,9 +72,10 @@ def save_to_redraw(name: str, rounds: int) -> list[float]:
             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
         child.expect_exact(FOOTER)
-        times = []
+        times, floors = [], []
         try:
             for number in range(rounds + 1):  # the first save warms this exercise's checks up
+                floors.append(timed(FLOOR))
                 time.sleep(PAUSE_S)
                 started = time.perf_counter()
                 target.write_text(f"{source}\n# save {number}\n", "utf-8")
@@ -85,7 +87,9 @@ def save_to_redraw(name: str, rounds: int) -> list[float]:
             child.sendintr()
             child.expect(pexpect.EOF)
             child.close()
-    return times
+        command = [sys.executable, "-m", "grader", "grade", name, "--workspace", workspace]
+        cold = [timed(command) for _ in range(max(3, rounds // 3))]
+    return times, floors, cold
 
 
 def main() -> None:
@@ -94,13 +98,17 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
     names = args.exercises or [n for n in catalog.available() if n not in catalog.TORCH_EXERCISES]
-    base = floor(args.rounds)
-    print("| exercise | save -> redraw (s) | x floor |")
-    print("|---|---:|---:|")
+    print("| exercise | save -> redraw (s) | floor (s) | watch x floor | cold grade x floor |")
+    print("|---|---:|---:|---:|---:|")
     for name in names:
-        median = statistics.median(save_to_redraw(name, args.rounds))
-        print(f"| {name} | {median:.3f} | {median / base:.1f} |", flush=True)
-    print(f'\nFloor (`python -c "import numpy"`): {base:.3f} s.')
+        times, floors, cold = save_to_redraw(name, args.rounds)
+        median, base = statistics.median(times), statistics.median(floors)
+        print(
+            f"| {name} | {median:.3f} | {base:.3f} | {median / base:.1f} "
+            f"| {statistics.median(cold) / base:.1f} |",
+            flush=True,
+        )
+    print('\nFloor: `python -c "import numpy"`, run between the saves.')
 
 
 if __name__ == "__main__":
