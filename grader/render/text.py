@@ -226,12 +226,9 @@ def render_text(run: RunResult, style: Any, verbose: bool = False, width: int | 
         return env.get_template("result.verbose.txt.j2").render(run=run, style=style, clean=clean)
     width = width or terminal_width()
     reports = [regroup(result) for result in run.exercises]
-    single = len(reports) == 1
     pending = next((r for r in reports if not _complete(r)), None)
     if pending is not None:
         closing = next_step(pending, None)
-        if not single:
-            closing += f" (in {pending.result.exercise})"
     else:
         closing = next_step(reports[-1], following_exercise(reports[-1].result.exercise))
     return env.get_template("result.txt.j2").render(
