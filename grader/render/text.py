@@ -86,6 +86,7 @@ class ExerciseReport:
     passed_functions: list[str] = field(default_factory=list)
     passed_checks: int = 0
     scored_checks: int = 0
+    partial: bool = False  # graded with --only: some functions were not graded
 
 
 def declared(exercise: str) -> tuple[list[str], dict[str, str]]:
@@ -119,6 +120,7 @@ def regroup(result: ExerciseResult) -> ExerciseReport:
         by_function.setdefault(owners.get(check.id, check.id), []).append(check)
     for name, checks in by_function.items():
         if not checks:
+            report.partial = True
             continue
         failed = [c for c in checks if not c.passed]
         report.passed_checks += len(checks) - len(failed)
@@ -161,6 +163,8 @@ def next_step(report: ExerciseReport, following: str | None) -> str:
         return f"next: fix {report.failing[0].name} first (stuck? neurograde hint {name})"
     if report.unwritten:
         return f"next: write {report.unwritten[0]} — neurograde docs {name}"
+    if report.partial:
+        return f"next: grade all of it — neurograde grade {name}"
     if following:
         return f"next: {following} — neurograde grade {following}"
     return "next: every exercise is done — try the quizzes: neurograde quiz"
@@ -246,4 +250,4 @@ def render_text(run: RunResult, style: Any, verbose: bool = False, width: int | 
 
 
 def _complete(report: ExerciseReport) -> bool:
-    return report.result.passed and not report.problem
+    return report.result.passed and not report.problem and not report.partial

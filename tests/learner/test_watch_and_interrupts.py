@@ -56,6 +56,7 @@ def test_only_grades_one_function(neurograde, spawn, workspace: Path, solution) 
     assert typo.returncode == 2 and "did you mean 'dense_forward'?" in typo.stderr
     child = spawn("watch", "neuron", "--only", "weighted-sum", cwd=workspace)
     child.expect_exact(f"{len([c for c in scored])} / {len(scored)}")
+    child.expect_exact("next: grade all of it — neurograde grade neuron")
     child.expect_exact("watching neuron.py")  # not moving on: only a part was graded
     child.sendintr()
     child.expect(pexpect.EOF)
