@@ -2,7 +2,9 @@
 
 A grade flows `cli -> catalog -> runner (worker + checks) -> result -> render`.
 Exit status of `grade`: 0 every check passed, 1 some check failed, 2 usage
-error, 3 the grader itself failed.
+error, 3 the grader itself failed; every command exits 130 on Ctrl-C.
+Names go through `grader.names`, the workspace through `Workspace.find`, so
+every command reads them the same way.
 """
 
 from __future__ import annotations
@@ -69,8 +71,8 @@ class LazyQuiz(click.Group):
 def main() -> None:
     """neurograde: auto-graded exercises and quizzes on how neural networks work.
 
-    Start with `neurograde init my-work`, edit the files in my-work/, then
-    `neurograde grade activations --workspace my-work`.
+    Start with `neurograde init my-work && cd my-work`, then `neurograde watch`:
+    it grades the exercise you are on every time you save it.
     """
 
 

@@ -69,14 +69,6 @@ def topic(name: str, known: Iterable[str]) -> str:
     return _resolve(name, known, TOPIC_OF_EXERCISE, "topic")
 
 
-def is_topic(name: str, known: Iterable[str]) -> bool:
-    try:
-        topic(name, known)
-    except UnknownName:
-        return False
-    return True
-
-
 def function(name: str, known: Iterable[str]) -> str:
     """The exercise's function `name` stands for (`sgd` -> `SGD`)."""
     return _resolve(name, known, {}, "function")
