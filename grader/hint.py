@@ -50,16 +50,13 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
     width = width or terminal_width()
     graded = last_grade(exercise, ws)
     failing = list(graded.get("failing", [])) if graded else []
-    if (
-        graded
-        and not failing
-        and ws.full_marks(exercise)
-        and graded.get("last_score") == graded.get("max_score")
-    ):
+    if graded and not failing and graded.get("last_score") == graded.get("max_score"):
         return _wrap([f"Every check of {exercise} passes: no hint needed."], width)
     if not failing:
         why = (
-            f"{ws.exercise_file(exercise)} does not run yet (neurograde grade {exercise} shows why)."
+            f"No function of {exercise} fails, yet {ws.exercise_file(exercise)} scores "
+            f"{graded.get('last_score', 0):g} / {graded.get('max_score', 0):g}: it does not run, "
+            f"or something zeroed it (neurograde grade {exercise} shows why)."
             if graded
             else f"There is no {ws.exercise_file(exercise)} yet."
         )
@@ -74,7 +71,9 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
             )
     hints = function_hints(exercise).get(function, [])
     shown = ws.hints_shown(exercise, function)
-    if shown < len(hints):
+    if not hints:  # an exercise without per-function hints: its general ones
+        paragraphs += _general(exercise, ws)
+    elif shown < len(hints):
         paragraphs.append(f"Hint {shown + 1}/{len(hints)}: {hints[shown]}")
         ws.set_hints_shown(exercise, shown + 1, function)
     else:
