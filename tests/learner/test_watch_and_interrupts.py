@@ -76,6 +76,14 @@ def _children(pid: int) -> list[int]:
     return found
 
 
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+
+
 def _state(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
@@ -92,8 +100,10 @@ def test_ctrl_c_during_a_grade_exits_130_and_stops_the_worker(spawn, workspace: 
     )  # fmt: skip
     child = spawn("grade", "neuron", "--timeout", "300", cwd=workspace)
     deadline = time.monotonic() + 120
-    while not _children(child.pid):  # the grader runs the learner's code in its worker
-        assert time.monotonic() < deadline, "the worker never started"
+    # Interrupt once the learner's endless loop spins in the worker (half a second of its CPU
+    # time), so the grader is surely waiting on it, whatever the machine's load.
+    while not any(_cpu_ticks(pid) > 50 for pid in _children(child.pid)):
+        assert time.monotonic() < deadline, "the learner's code never ran"
         time.sleep(0.1)
     workers = _children(child.pid)
     child.sendintr()
