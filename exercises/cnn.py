@@ -1,4 +1,7 @@
-# Generated from solutions/cnn.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `cnn`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade cnn
+# (`neurograde watch cnn` grades on every save; `neurograde hint cnn` helps;
+# `neurograde docs cnn` is the full contract.)
 """Exercise 9, ``cnn``: convolutional networks, by hand and in PyTorch.
 
 Part 1 (numpy) builds a convolution layer and a max-pooling layer, forward and

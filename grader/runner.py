@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import catalog, static
+from grader import catalog, names, static
 from grader.checks.base import (
     Abort,
     Check,
@@ -62,6 +62,10 @@ class Options:
     max_examples: int = field(default_factory=examples_from_environment)
     secret: str = PUBLIC_SEED
     budget_s: float | None = None
+    only: str | None = None  # grade just the checks about this function
+
+    def selects(self, check: Check) -> bool:
+        return self.only is None or names.owner(check.id, check.uses) == self.only
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Options:
@@ -79,15 +83,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     started = time.perf_counter()
     source = path.read_bytes()[: static.MAX_SOURCE_BYTES].decode("utf-8", errors="replace")
     tree = static.parse(source)
-    worker = Worker(
-        path=path.resolve(),
-        module_name=f"learner_{name}",
-        allowed=catalog.allowed_imports(name),
-        timeout_s=options.timeout_s or catalog.timeout_s(name),
-        limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
-        device=options.device,
-        budget_s=options.budget_s or budget_s(name),
-    )
+    worker = _SPARES.pop((name, path.resolve(), options), None) or _worker(name, path, options)
     try:
         if not isinstance(tree, SyntaxError):
             worker.start()
@@ -103,7 +99,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
             device=options.device,
             max_examples=options.max_examples,
         )
-        for check in exercise.checks:
+        for check in filter(options.selects, exercise.checks):
             result.checks.append(_run_check(check, ctx, blocked))
         _diagnose(exercise, ctx, result)
         if worker.sandbox and not worker.confined_reads:
@@ -118,12 +114,47 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     return result
 
 
+_SPARES: dict[tuple[str, Path, Options], Worker] = {}
+
+
+def _worker(name: str, path: Path, options: Options) -> Worker:
+    return Worker(
+        path=path.resolve(),
+        module_name=f"learner_{name}",
+        allowed=catalog.allowed_imports(name),
+        timeout_s=options.timeout_s or catalog.timeout_s(name),
+        limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
+        device=options.device,
+        budget_s=options.budget_s or budget_s(name),
+    )
+
+
+def prestart(name: str, path: Path, options: Options) -> None:
+    """Boot the worker of the next `grade(name, path, options)` now (watch mode).
+
+    It loads the learner's file only when that grade asks, so a save made
+    meanwhile is what gets graded; each grade still has a fresh worker.
+    """
+    key = (name, path.resolve(), options)
+    if key not in _SPARES:
+        _SPARES[key] = _worker(name, path, options)
+        _SPARES[key].start()
+
+
+def discard_spares() -> None:
+    """Stop the workers `prestart` booted and no grade used."""
+    while _SPARES:
+        _SPARES.popitem()[1].close()
+
+
 def _static_checks(exercise: Exercise, tree: object, result: ExerciseResult) -> dict[str, str]:
     """Syntax, imports and escape hatches; returns what blocks the scored checks ("*" blocks all)."""
     if isinstance(tree, SyntaxError):
         where = f"line {tree.lineno}: " if tree.lineno else ""
         message = f"your file does not parse ({where}{tree.msg})"
-        result.checks.append(CheckResult("syntax", "static", False, 0.0, 0.0, message))
+        result.checks.append(
+            CheckResult("syntax", "static", False, 0.0, 0.0, message + static.excerpt(tree))
+        )
         return {"*": message}
     result.checks.append(CheckResult("syntax", "static", True, 0.0, 0.0))
     refused = static.refused_imports(tree, catalog.allowed_imports(exercise.name))

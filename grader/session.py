@@ -30,6 +30,8 @@ class GradeRequest:
     output: Path | None = None
     timeout_s: float | None = None
     budget_s: float | None = None
+    only: str | None = None
+    verbose: bool = False
 
 
 def resolve_device(name: str, requested: str) -> str:
@@ -39,6 +41,16 @@ def resolve_device(name: str, requested: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def options_for(name: str, request: GradeRequest) -> Options:
+    """How `name` is graded for this request."""
+    return Options.from_environment(
+        device=resolve_device(name, request.device),
+        timeout_s=request.timeout_s,
+        budget_s=request.budget_s,
+        only=request.only,
+    )
 
 
 def grade_all(request: GradeRequest, record: bool = True) -> RunResult:
@@ -51,17 +63,12 @@ def grade_all(request: GradeRequest, record: bool = True) -> RunResult:
             results.append(not_graded(name, f"no file {path}"))
             continue
         try:
-            options = Options.from_environment(
-                device=resolve_device(name, request.device),
-                timeout_s=request.timeout_s,
-                budget_s=request.budget_s,
-            )
-            result = grade(name, path, options)
+            result = grade(name, path, options_for(name, request))
         except Exception as error:
             results.append(not_graded(name, grader_failure(error), grader_error=True))
             continue
-        if record:
-            workspace.record(name, "exercise", result.score, result.max_score)
+        if record and request.only is None:
+            workspace.record_grade(result, path)
         results.append(result)
     return RunResult(results)
 
@@ -113,7 +120,9 @@ def exit_status(run: RunResult) -> int:
 def run_grades(request: GradeRequest, color: bool) -> int:
     """Grade, write the report, and return the exit status."""
     run = grade_all(request)
-    report = render(run, request.fmt, color=color and request.fmt == "text")
+    report = render(
+        run, request.fmt, color=color and request.fmt == "text", verbose=request.verbose
+    )
     if request.output is None:
         import click
 

@@ -52,8 +52,12 @@ def environment(fmt: str = "text") -> Any:
     return env
 
 
-def render(run: RunResult, fmt: str, color: bool = False) -> str:
-    """The whole run in format `fmt`."""
+def render(run: RunResult, fmt: str, color: bool = False, verbose: bool = False) -> str:
+    """The whole run in format `fmt` (text: learner-sized unless `verbose`)."""
+    if fmt == "text":
+        from grader.render.text import render_text
+
+        return render_text(run, _styler(color), verbose)
     if fmt == "json":
         return json.dumps(run.to_json(), indent=2) + "\n"
     if fmt == "gradescope":

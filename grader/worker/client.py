@@ -120,22 +120,31 @@ class Worker:
     _loaded: bool = False
 
     def __post_init__(self) -> None:
-        self._deadline = None if self.budget_s is None else time.monotonic() + self.budget_s
+        self._deadline: float | None = None
+        self._source: bytes | None = None
 
     def time_left(self) -> float | None:
-        """Seconds left of the budget (None: no budget)."""
-        return None if self._deadline is None else self._deadline - time.monotonic()
+        """Seconds left of the budget (None: no budget).
+
+        The clock starts at the grade's first question, not when the worker was
+        built: a worker booted ahead of time (watch mode) has its whole budget.
+        """
+        if self.budget_s is None:
+            return None
+        if self._deadline is None:
+            self._deadline = time.monotonic() + self.budget_s
+        return self._deadline - time.monotonic()
 
     def start(self) -> None:
         """Spawn the worker now, without waiting for it (it boots while we work).
 
-        The learner's file is copied into the worker's private folder and
-        imported from there: the worker may read nothing else of the learner's.
+        The learner's file is copied into the worker's private folder when it
+        is loaded (see `_ensure_loaded`) and imported from there: the worker may
+        read nothing else of the learner's.
         """
         if self._process is not None:
             return
         self._workdir = tempfile.mkdtemp(prefix="neurograde-worker-")
-        shutil.copyfile(self.path, Path(self._workdir, self.path.name))
         config = {
             "module_name": self.module_name,
             "allowed": list(self.allowed),
@@ -261,6 +270,11 @@ class Worker:
             return
         self.start()
         assert self._workdir is not None
+        # The file as it was at the first load of this grade: a worker booted early
+        # (watch mode) grades the latest save, and a restarted one the same bytes.
+        if self._source is None:
+            self._source = self.path.read_bytes()
+        Path(self._workdir, self.path.name).write_bytes(self._source)
         load = {"path": str(Path(self._workdir, self.path.name)), "hung": sorted(self.hanging)}
         try:
             reply = self._exchange("load", load, self.timeout_s)
