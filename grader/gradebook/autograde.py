@@ -132,7 +132,9 @@ def _row(item: _Planned, reply: Reply) -> Row:
     answer, task = reply.answer, reply.task
     if answer["status"] == "error":
         result = error_result(task.exercise, answer["error"], answer.get("max_score", 0.0))
-        return Row(task.submission, task.exercise, item.key, "error", 0.0, result["max_score"], result)
+        return Row(
+            task.submission, task.exercise, item.key, "error", 0.0, result["max_score"], result
+        )
     result = answer["result"]
     source = item.source if answer["status"] == "graded" else None
     return Row(

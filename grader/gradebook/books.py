@@ -46,8 +46,8 @@ def from_rows(rows: Iterable[Row], shards: list[str]) -> dict[str, Any]:
     for row in rows:
         result = dict(row.result)
         result["max_score"] = result["max_score"] or full[row.exercise]
-        if row.status == "error":
-            result["status"] = "error"
+        if row.status != "graded":
+            result["status"] = row.status
         results[row.submission].append(result)
     names = exercise_order(full)
     runs = {}

@@ -182,7 +182,9 @@ def _report_changes(history: list, target: Path, quiet: bool) -> None:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(["submission", "exercise", "before", "after", "change"])
         for c in history:
-            writer.writerow([c.submission, c.exercise, c.before, c.after, round(c.after - c.before, 6)])
+            writer.writerow(
+                [c.submission, c.exercise, c.before, c.after, round(c.after - c.before, 6)]
+            )
     if quiet:
         return
     changed = [c for c in history if c.before != c.after]
@@ -193,6 +195,41 @@ def _report_changes(history: list, target: Path, quiet: bool) -> None:
         click.echo(f"  {c.submission} {c.exercise}: {c.before:g} -> {c.after:g}", err=True)
 
 
+@click.command()
+@click.argument("gradebook", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here."
+)
+@click.option(
+    "--similarity",
+    type=click.FloatRange(0, 1),
+    help="Flag pairs at least this similar (default 0.8).",
+)
+def report(gradebook: Path, fmt: str, output: Path | None, similarity: float | None) -> None:
+    """What the class got wrong, from GRADEBOOK (a store, or a JSON gradebook).
+
+    Per exercise the score distribution and who has not submitted; each named
+    mistake with how many learners made it and where; the checks failed most;
+    near copies (from a store only). Flags never change a score.
+    """
+    from grader.gradebook import books
+    from grader.gradebook import report as reporting
+
+    try:
+        loaded = books.load(gradebook)
+    except (OSError, ValueError, KeyError) as error:
+        raise click.UsageError(f"cannot read {gradebook}: {error}") from None
+    _write(reporting.render(reporting.build(loaded, similarity), fmt), output)
+
+
 def register(main: click.Group, assign: click.Group) -> None:
     """Put the course commands on the `neurograde` group and `neurograde assign`."""
     main.add_command(autograde)
+    main.add_command(report)

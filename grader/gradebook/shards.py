@@ -34,7 +34,9 @@ class Shard:
 
     def __post_init__(self) -> None:
         if not 1 <= self.index <= self.count:
-            raise ValueError(f"shard {self.index}/{self.count}: the index must be in 1..{self.count}")
+            raise ValueError(
+                f"shard {self.index}/{self.count}: the index must be in 1..{self.count}"
+            )
 
     @classmethod
     def parse(cls, text: str, environ: Mapping[str, str] | None = None) -> Shard:

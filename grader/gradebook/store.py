@@ -120,9 +120,7 @@ class Store:
         self._db.executescript(_TABLES)
         found = self._meta("schema")
         if found is None:
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,)
-            )
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
         elif found != SCHEMA_VERSION:
             raise ValueError(f"{path}: a gradebook store of schema {found}, not {SCHEMA_VERSION}")
 
