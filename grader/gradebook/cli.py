@@ -229,7 +229,64 @@ def report(gradebook: Path, fmt: str, output: Path | None, similarity: float | N
     _write(reporting.render(reporting.build(loaded, similarity), fmt), output)
 
 
+@click.command("ci")
+@click.option("--engine", type=click.Choice(["github", "slurm", "k8s"]), required=True)
+@click.option("--shards", type=click.IntRange(min=1), default=4, show_default=True)
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Per shard.")
+@click.option(
+    "--submissions",
+    default="submissions",
+    show_default=True,
+    help="The folder of learner folders (relative to the job's folder, or k8s's --data).",
+)
+@click.option("--exercise", "exercises", multiple=True, help="Grade only these exercises.")
+@click.option(
+    "--install",
+    help="The shell command that installs neurograde in the job (default: pip, CPU PyTorch).",
+)
+@click.option("--image", default="python:3.12-slim", show_default=True, help="k8s: the image.")
+@click.option(
+    "--data", default="/data", show_default=True, help="k8s: where the shared volume is mounted."
+)
+@click.option(
+    "--output",
+    "target",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Write the files under this folder.",
+)
+def assign_ci(
+    engine: str,
+    shards: int,
+    jobs: int,
+    submissions: str,
+    exercises: tuple[str, ...],
+    install: str | None,
+    image: str,
+    data: str,
+    target: Path,
+) -> None:
+    """Write the files that grade a whole class on ENGINE: a job array of shards, then a merge.
+
+    \b
+      github: .github/workflows/neurograde-autograde.yml (a matrix job, then a merge job)
+      slurm:  neurograde-grade.slurm (an array), neurograde-merge.slurm, submit.sh
+      k8s:    neurograde-autograde.yaml (an Indexed Job, then a merge Job)
+    """
+    from grader.gradebook import ci
+
+    known = catalog.available()
+    unknown = [n for n in exercises if n not in known]
+    if unknown:
+        raise click.UsageError(f"unknown exercise {unknown[0]!r}; choose from: {', '.join(known)}")
+    plan = ci.Plan(shards, jobs, submissions, exercises, install or ci.DEFAULT_INSTALL, image, data)
+    for path in ci.write(engine, plan, target):
+        click.echo(f"Wrote {path}")
+
+
 def register(main: click.Group, assign: click.Group) -> None:
     """Put the course commands on the `neurograde` group and `neurograde assign`."""
     main.add_command(autograde)
     main.add_command(report)
+    assign.add_command(assign_ci)
