@@ -5,10 +5,12 @@ placeholders (renaming variables or rewording comments changes nothing),
 then hashed k-grams, of which winnowing keeps the smallest in every window
 of w: two files sharing a run of at least k + w - 1 tokens share a
 fingerprint. What the stub already holds (signatures, docstrings) is removed
-first, as MOSS removes base code, and so is a passage found in more than a
-tenth of the files (and more than 10): what many wrote alike is the common
-way to write it, not a copy (MOSS's `-m`). Two files' similarity is the share of the
-smaller one's fingerprints found in the other. A flag is information for the
+first, as MOSS removes base code; between submissions, so is a passage found
+in more than a tenth of the files (and more than 10): what many wrote alike is
+the common way to write it, not a copy (MOSS's `-m`). Two files' similarity
+is the share of the smaller one's remaining fingerprints found in the other;
+a file's similarity to the reference is the share of its fingerprints found
+in the reference. A flag is information for the
 instructor, never a change of score.
 """
 
@@ -101,27 +103,31 @@ def flags(
     """Every pair at or above `threshold`, most similar first; `base` (the stub) is ignored."""
     ignored = fingerprints(base) if base else set()
     prints = {who: fingerprints(text) - ignored for who, text in sources.items()}
-    prints = {who: p for who, p in prints.items() if len(p) >= MIN_FINGERPRINTS}
     reference = set().union(*(fingerprints(text) for text in references)) - ignored
+    held: dict[int, int] = defaultdict(int)
+    for found in prints.values():
+        for value in found:
+            held[value] += 1
+    common = max(COMMON_AT_LEAST, len(prints) // 10)
+    own = {who: {v for v in found if held[v] <= common} for who, found in prints.items()}
+    own = {who: found for who, found in own.items() if len(found) >= MIN_FINGERPRINTS}
     holders: dict[int, list[str]] = defaultdict(list)
-    for who, found in prints.items():
+    for who, found in own.items():
         for value in found:
             holders[value].append(who)
     shared: dict[tuple[str, str], int] = defaultdict(int)
-    common = max(COMMON_AT_LEAST, len(prints) // 10)
     for group in holders.values():
-        if len(group) > common:
-            continue
         for pair in combinations(sorted(group), 2):
             shared[pair] += 1
     result = [
-        Flag(exercise, a, b, count / min(len(prints[a]), len(prints[b])))
+        Flag(exercise, a, b, count / min(len(own[a]), len(own[b])))
         for (a, b), count in shared.items()
     ]
     if reference:
         result += [
             Flag(exercise, who, REFERENCE, len(found & reference) / len(found))
             for who, found in prints.items()
+            if len(found) >= MIN_FINGERPRINTS
         ]
     chosen = [f for f in result if f.similarity >= threshold]
     return sorted(chosen, key=lambda f: (-f.similarity, f.first, f.second))
