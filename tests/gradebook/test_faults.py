@@ -53,9 +53,9 @@ def wait_for_group(pgid: int, seconds: float) -> bool:
 
 def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(gb, tmp_path: Path) -> None:
     solution = gb.solution("activations")
-    learners = {f"m{i}": {"activations": mutant_source(solution, m)}
-                for i, m in enumerate(catalog.load("activations").mutants)}
-    learners.update({f"s{i}": {"activations": solution} for i in range(3)})
+    mutants = catalog.load("activations").mutants[:4]
+    learners = {f"m{i}": {"activations": mutant_source(solution, m)} for i, m in enumerate(mutants)}
+    learners["solution"] = {"activations": solution}
     learners["stub"] = {"activations": gb.stub("activations")}
     gb.write_course(tmp_path / "subs", learners)
     args = ("autograde", "subs", "--jobs", "2", "--exercise", "activations")
@@ -70,13 +70,13 @@ def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(gb, tmp_pat
         start_new_session=True,
     )
     try:
-        while stored(tmp_path / "killed.sqlite") < 2 and run.poll() is None:
+        while stored(tmp_path / "killed.sqlite") < 1 and run.poll() is None:
             time.sleep(0.05)
         os.kill(run.pid, signal.SIGKILL)
     finally:
         run.wait()
     kept = stored(tmp_path / "killed.sqlite")
-    assert 2 <= kept < len(learners), "killed mid-run, with some grades stored"
+    assert 1 <= kept < len(learners), "killed mid-run, with some grades stored"
     assert wait_for_group(run.pid, 60), "the grader processes end once their parent is gone"
 
     again = gb.neurograde(*args, "--store", "killed.sqlite", "--output", "resumed.json", cwd=tmp_path, env=QUICK)
