@@ -27,6 +27,7 @@ from grader.paths import ROOT
 from grader.result import RESULT_SCHEMA
 
 MAX_STORED_SOURCE = 1_000_000
+NOT_GRADING = {("grader", "gradebook"), ("grader", "quiz")}
 
 
 def submissions(directory: Path) -> list[Path]:
@@ -36,11 +37,18 @@ def submissions(directory: Path) -> list[Path]:
 
 @functools.cache
 def grader_version() -> str:
-    """The package's version and a digest of the engine's code: a changed check is a new grader."""
+    """The package's version and a digest of the code that decides grades.
+
+    A changed check, reference, worker or scorer is a new grader (its grades
+    are redone); reports, exports and quizzes are not part of a grade.
+    """
     digest = hashlib.sha256()
     for folder in ("grader", "reference"):
         for path in sorted((ROOT / folder).rglob("*.py")):
-            digest.update(str(path.relative_to(ROOT)).encode())
+            relative = path.relative_to(ROOT)
+            if relative.parts[:2] in NOT_GRADING:
+                continue
+            digest.update(str(relative).encode())
             digest.update(path.read_bytes())
     return f"{metadata.version('neurograde')}+{digest.hexdigest()[:12]}"
 

@@ -108,3 +108,10 @@ def test_a_store_of_another_schema_is_refused(tmp_path: Path) -> None:
         db.execute("UPDATE meta SET value = '99' WHERE key = 'schema'")
     with pytest.raises(ValueError, match="schema 99"):
         Store(path)
+
+
+def test_a_file_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "grades.json"
+    path.write_text('{"schema": "neurograde.gradebook/1"}' + " " * 200)
+    with pytest.raises(ValueError, match="not a gradebook store"):
+        Store(path)
