@@ -4,7 +4,8 @@ The class is generated from the solutions and their mutants (each learner one
 of them, in turn): `--submissions` learners with a numpy exercise
 (`--exercise`, default activations) and `--torch` learners with training_loop.
 Each part is graded by `neurograde autograde --jobs J` into a fresh store;
-the table gives seconds per submission, the ratio to `python -c "import
+the table gives seconds per submission (wall, and CPU of the whole process
+tree, which a busy machine disturbs less), each beside `python -c "import
 numpy"` (median of 5, measured in the same run), and the peak memory of the
 whole process tree (autograde, its grader processes and their workers),
 sampled from /proc every 0.2 s. The memory line follows the tree's RSS as
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import resource
 import sqlite3
 import statistics
 import subprocess
@@ -84,6 +86,7 @@ def grade(course: Path, name: str, jobs: int, total: int) -> dict[str, object]:
         sys.executable, "-m", "grader", "autograde", str(course), "--exercise", name,
         "--jobs", str(jobs), "--store", str(store), "--quiet", "--output", os.devnull,
     ]
+    before = _children_cpu()
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=course.parent)
     peak, trail = 0, []
@@ -95,16 +98,26 @@ def grade(course: Path, name: str, jobs: int, total: int) -> dict[str, object]:
     wall = time.perf_counter() - started
     if process.returncode:
         raise SystemExit(f"autograde failed ({process.returncode})")
-    return {"wall": wall, "peak": peak, "trail": trail, "total": total}
+    cpu = _children_cpu() - before
+    return {"wall": wall, "cpu": cpu, "peak": peak, "trail": trail, "total": total}
 
 
-def floor(rounds: int = 5) -> float:
-    times = []
+def _children_cpu() -> float:
+    """CPU seconds (user + system) of every finished descendant, workers included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def floor(rounds: int = 5) -> tuple[float, float]:
+    """Median wall and CPU seconds of `python -c "import numpy"`."""
+    times, cpus = [], []
     for _ in range(rounds):
+        before = _children_cpu()
         started = time.perf_counter()
         subprocess.run([sys.executable, "-c", "import numpy"], check=True)
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        cpus.append(_children_cpu() - before)
+    return statistics.median(times), statistics.median(cpus)
 
 
 def flatness(run: dict[str, object]) -> str:
@@ -136,14 +149,22 @@ def main() -> None:
             per = float(run["wall"]) / count  # type: ignore[arg-type]
             rows.append((name, count, run, per))
         after = floor()
-    floor_s = statistics.median([base, after])
-    print(f"autograde --jobs {args.jobs}; floor `python -c \"import numpy\"` {floor_s:.3f} s\n")
-    print("| exercise | submissions | wall (s) | s / submission | x floor | peak tree RSS (MiB) |")
-    print("|---|---:|---:|---:|---:|---:|")
+    floor_s = statistics.median([base[0], after[0]])
+    floor_cpu = statistics.median([base[1], after[1]])
+    print(
+        f"autograde --jobs {args.jobs}; floor `python -c \"import numpy\"`: "
+        f"{floor_s:.3f} s wall, {floor_cpu:.3f} s CPU\n"
+    )
+    print(
+        "| exercise | submissions | wall (s) | s / submission | x floor "
+        "| CPU s / submission | x floor CPU | peak tree RSS (MiB) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for name, count, run, per in rows:
+        cpu = float(run["cpu"]) / count
         print(
             f"| {name} | {count} | {run['wall']:.1f} | {per:.3f} | {per / floor_s:.1f} "
-            f"| {run['peak'] / 2**20:.0f} |"
+            f"| {cpu:.3f} | {cpu / floor_cpu:.1f} | {run['peak'] / 2**20:.0f} |"
         )
     print()
     for name, _, run, _ in rows:
