@@ -13,6 +13,9 @@ from pathlib import Path
 import click
 
 from grader import catalog
+from grader.gradebook import ci, export
+
+REPORT_FORMATS = ("html", "markdown", "json")
 
 FORMAT_BY_SUFFIX = {".csv": "csv", ".json": "json"}
 
@@ -68,7 +71,7 @@ def _default_store(shard: str) -> Path:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["csv", "json", "canvas", "moodle"]),
+    type=click.Choice(export.FORMATS),
     help="Gradebook format (default: from --output's suffix, else csv).",
 )
 @click.option(
@@ -110,8 +113,6 @@ def autograde(
     rerun grades only what is missing, changed (file, grader or secret) or
     failed before. NEUROGRADE_SECRET seeds the hidden checks.
     """
-    from grader.gradebook import export
-
     fmt = _format(fmt, output)
     if merge:
         gradebook = _merged(list(paths), store)
@@ -200,7 +201,7 @@ def _report_changes(history: list, target: Path, quiet: bool) -> None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["html", "markdown", "json"]),
+    type=click.Choice(REPORT_FORMATS),
     default="markdown",
     show_default=True,
 )
@@ -230,7 +231,7 @@ def report(gradebook: Path, fmt: str, output: Path | None, similarity: float | N
 
 
 @click.command("ci")
-@click.option("--engine", type=click.Choice(["github", "slurm", "k8s"]), required=True)
+@click.option("--engine", type=click.Choice(ci.ENGINES), required=True)
 @click.option("--shards", type=click.IntRange(min=1), default=4, show_default=True)
 @click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Per shard.")
 @click.option(
@@ -274,8 +275,6 @@ def assign_ci(
       slurm:  neurograde-grade.slurm (an array), neurograde-merge.slurm, submit.sh
       k8s:    neurograde-autograde.yaml (an Indexed Job, then a merge Job)
     """
-    from grader.gradebook import ci
-
     known = catalog.available()
     unknown = [n for n in exercises if n not in known]
     if unknown:

@@ -64,10 +64,6 @@ class GraderProcess:
         )
         self._buffer = b""
 
-    @property
-    def pid(self) -> int:
-        return self._process.pid
-
     def ask(self, request: dict[str, Any], limit_s: float) -> dict[str, Any]:
         assert self._process.stdin is not None and self._process.stdout is not None
         try:

@@ -22,7 +22,6 @@ from grader.gradebook.similarity import flags
 from grader.paths import EXERCISES
 
 REPORT_SCHEMA = "neurograde.report/1"
-FORMATS = ("html", "markdown", "json")
 BINS = 10
 MOST_FAILED = 10
 SCORED = ("property", "hidden")
