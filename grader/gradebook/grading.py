@@ -1,7 +1,7 @@
 """A warm grader process: imports the engine once, then grades one task per request.
 
 `python -m grader.gradebook.grading` reads JSON lines on stdin, each
-`{"exercise", "workspace", "timeout_s", "device"}`, and answers one JSON line per
+`{"submission", "exercise", "workspace", "timeout_s", "device"}`, and answers one JSON line per
 request on its original stdout: `{"status": "graded"|"missing", "result"}` or
 `{"status": "error", "error", "max_score"}` when the grader itself failed on that
 submission. Anything printed while grading goes to stderr, never into the replies.
@@ -19,6 +19,9 @@ from pathlib import Path
 from typing import Any
 
 Answer = Callable[[dict[str, Any]], dict[str, Any]]
+# courses.md: in autograde the learner id (which seeds per-learner hidden cases) is the
+# submission folder's name; elsewhere the engine reads it from this variable.
+LEARNER_VARIABLE = "NEUROGRADE_LEARNER"
 
 
 def grade_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -26,6 +29,7 @@ def grade_task(task: dict[str, Any]) -> dict[str, Any]:
     from grader.session import GradeRequest, grade_all
 
     name = task["exercise"]
+    os.environ[LEARNER_VARIABLE] = task["submission"]
     request = GradeRequest(
         names=[name],
         workspace=Path(task["workspace"]),
