@@ -147,7 +147,7 @@ def test_hostile_submissions_and_a_failing_grader_are_recorded_and_the_batch_fin
         "grader-killed": {"activations": gb.solution("activations")},
     }
     gb.write_course(tmp_path / "subs", learners)
-    book = grade(tmp_path / "subs", tmp_path / "g.sqlite", Pool(jobs=2, timeout_s=1.0, module=faulty))
+    book = grade(tmp_path / "subs", tmp_path / "g.sqlite", Pool(jobs=2, timeout_s=2.5, module=faulty))
     scores = {who: row["score"] for who, row in book["submissions"].items()}
     full = book["submissions"]["good"]["max_score"]
     assert scores["good"] == full > 0
@@ -165,7 +165,7 @@ def test_hostile_submissions_and_a_failing_grader_are_recorded_and_the_batch_fin
     assert results["grader-bug"]["max_score"] == full and scores["grader-bug"] == 0
     assert book["outcome"].errors == 2 and book["outcome"].graded == len(learners)
 
-    again = grade(tmp_path / "subs", tmp_path / "g.sqlite", Pool(jobs=2, timeout_s=1.0))
+    again = grade(tmp_path / "subs", tmp_path / "g.sqlite", Pool(jobs=2, timeout_s=2.5))
     assert again["outcome"].graded == 2, "a rerun retries only the grades the grader failed on"
     assert again["submissions"]["grader-bug"]["score"] == full
 
