@@ -105,7 +105,6 @@ def test_github_matrix_workflow(gb, one_machine, job) -> None:
     assert (job.root / "report.html").is_file()
 
 
-@pytest.mark.slow
 def test_slurm_array_and_merge(gb, one_machine, job) -> None:
     job.generate("slurm")
     array = (job.root / "neurograde-grade.slurm").read_text()
@@ -131,7 +130,6 @@ def test_slurm_array_and_merge(gb, one_machine, job) -> None:
     assert calls == ["--parsable neurograde-grade.slurm", "--dependency=afterok:4242 neurograde-merge.slurm"]
 
 
-@pytest.mark.slow
 def test_kubernetes_indexed_job_and_merge(gb, one_machine, job) -> None:
     data = job.root / "volume"
     data.mkdir()
