@@ -1,5 +1,5 @@
 """`neurograde assign ci`: each engine's generated jobs, run here with the engine's variables set,
-merge into the gradebook of a one-machine run (Slurm and Kubernetes in the thorough profile)."""
+merge into the gradebook of a one-machine run."""
 
 from __future__ import annotations
 
