@@ -35,6 +35,7 @@ test-thorough: setup
 bench: setup
 	$(BIN)/python bench/bench_grade.py
 	$(BIN)/python bench/bench_conv.py
+	$(BIN)/python bench/bench_watch.py
 
 stubs: setup
 	$(BIN)/python -m grader.stubgen

@@ -1,4 +1,7 @@
-# Generated from solutions/activations.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `activations`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade activations
+# (`neurograde watch activations` grades on every save; `neurograde hint activations` helps;
+# `neurograde docs activations` is the full contract.)
 """Exercise: activation functions and their derivatives.
 
 An activation function g turns a neuron's pre-activation z into its output

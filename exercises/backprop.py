@@ -1,4 +1,7 @@
-# Generated from solutions/backprop.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `backprop`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade backprop
+# (`neurograde watch backprop` grades on every save; `neurograde hint backprop` helps;
+# `neurograde docs backprop` is the full contract.)
 """Exercise: backpropagation through a two-layer network.
 
 The network of the notes maps ``d`` inputs to ``O`` class probabilities

@@ -1,4 +1,7 @@
-# Generated from solutions/cnn.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `cnn`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade cnn
+# (`neurograde watch cnn` grades on every save; `neurograde hint cnn` helps;
+# `neurograde docs cnn` is the full contract.)
 """Exercise 9, ``cnn``: convolutional networks, by hand and in PyTorch.
 
 Part 1 (numpy) builds a convolution layer and a max-pooling layer, forward and
@@ -123,7 +126,8 @@ def maxpool2d_backward(
 class SimpleCNN(nn.Module):
     """The notes' CNN for ``(N, 3, 32, 32)`` colour images -> ``(N, 10)`` logits.
 
-    Layers, with these attribute names:
+    Layers, in this order (the names are yours: attributes, ``nn.Sequential`` blocks or
+    both; the grader finds the two ``Conv2d`` and the two ``Linear`` layers):
 
     - ``conv1``: ``nn.Conv2d`` 3 -> 32 channels, 3x3 kernel, padding 1; then ReLU
       and 2x2 max pooling -> ``(N, 32, 16, 16)``
@@ -137,7 +141,7 @@ class SimpleCNN(nn.Module):
     """
 
     def __init__(self) -> None:
-        """Create the layers ``conv1``, ``conv2``, ``fc1``, ``fc2`` (and a pooling layer)."""
+        """Create the layers (e.g. ``conv1``, ``conv2``, ``fc1``, ``fc2`` and a pooling layer)."""
         super().__init__()
         raise NotImplementedError("__init__: write your code here")
 

@@ -1,4 +1,7 @@
-# Generated from solutions/gradient_descent.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `gradient_descent`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade gradient_descent
+# (`neurograde watch gradient_descent` grades on every save; `neurograde hint gradient_descent` helps;
+# `neurograde docs gradient_descent` is the full contract.)
 """Exercise: batch, stochastic and mini-batch gradient descent.
 
 You will fit a linear regression ``y ~ X w + b`` by minimising the mean squared

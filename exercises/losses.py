@@ -1,4 +1,7 @@
-# Generated from solutions/losses.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `losses`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade losses
+# (`neurograde watch losses` grades on every save; `neurograde hint losses` helps;
+# `neurograde docs losses` is the full contract.)
 """Exercise: loss functions and their gradients.
 
 A loss measures how far the predictions are from the targets. Training

@@ -1,4 +1,7 @@
-# Generated from solutions/neuron.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `neuron`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade neuron
+# (`neurograde watch neuron` grades on every save; `neurograde hint neuron` helps;
+# `neurograde docs neuron` is the full contract.)
 """Exercise: the single neuron, a dense layer, and the perceptron.
 
 A neuron weighs each of its inputs, adds a bias, and passes the result (the

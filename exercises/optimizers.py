@@ -1,4 +1,7 @@
-# Generated from solutions/optimizers.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `optimizers`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade optimizers
+# (`neurograde watch optimizers` grades on every save; `neurograde hint optimizers` helps;
+# `neurograde docs optimizers` is the full contract.)
 """Exercise: optimizers — SGD with momentum, RMSProp, Adagrad, Adam and a learning-rate schedule.
 
 Each optimizer is a class. Its ``step(params, grads)`` receives two dicts with

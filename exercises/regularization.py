@@ -1,4 +1,7 @@
-# Generated from solutions/regularization.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `regularization`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade regularization
+# (`neurograde watch regularization` grades on every save; `neurograde hint regularization` helps;
+# `neurograde docs regularization` is the full contract.)
 """Exercise: regularization — dropout, L2 penalty, batch normalization, early stopping.
 
 * Inverted dropout: during training, zero each unit with probability ``p`` and

@@ -1,4 +1,7 @@
-# Generated from solutions/training_loop.py by `python -m grader.stubgen`: edit the solution, not this file.
+# neurograde exercise `training_loop`: write your code where a function raises
+# NotImplementedError, save, then grade it with:  neurograde grade training_loop
+# (`neurograde watch training_loop` grades on every save; `neurograde hint training_loop` helps;
+# `neurograde docs training_loop` is the full contract.)
 """Exercise 8, ``training_loop``: the PyTorch training loop, on the Wine data.
 
 Every PyTorch project rewrites the same few pieces; here you write them once,

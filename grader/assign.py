@@ -2,17 +2,20 @@
 
 - `release(target)`: the stubs and a README, what learners get;
 - `bundle(target)`: a Gradescope autograder zip (`setup.sh`, `run_autograder`
-  and this package without its solutions) that grades a submission with
-  `neurograde grade --all --format gradescope` into `results/results.json`.
+  and this project without its solutions; see `grader/bundle/`) that grades a
+  submission into `/autograder/results/results.json`.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import shlex
 import shutil
 import zipfile
 from pathlib import Path
 
-from grader.paths import EXERCISES, ROOT
+from grader.paths import EXERCISES
 
 RELEASE_README = """# neurograde exercises
 
@@ -25,23 +28,28 @@ Edit the files in this folder, then grade them:
 The exercises, in order: {names}.
 """
 
-SETUP_SH = """#!/usr/bin/env bash
-# Gradescope runs this once when it builds the autograder image.
-set -euo pipefail
-apt-get update && apt-get install -y python3 python3-pip python3-venv
-python3 -m venv /autograder/venv
-/autograder/venv/bin/pip install --quiet "{torch}"
-/autograder/venv/bin/pip install --quiet /autograder/source
-"""
+# The bundled source's build file, written from the installed neurograde's metadata so
+# that a bundle is the same from a checkout and from an installed wheel.
+BUNDLED_PYPROJECT = """# Written by `neurograde assign bundle` from neurograde {version}'s metadata.
+[build-system]
+requires = ["setuptools>=68"]
+build-backend = "setuptools.build_meta"
 
-RUN_AUTOGRADER = """#!/usr/bin/env bash
-# Gradescope runs this for every submission; the learner's files are in /autograder/submission.
-cd /autograder/source
-/autograder/venv/bin/neurograde grade --all --workspace /autograder/submission \\
-    --format gradescope --output /autograder/results/results.json || [ $? -eq 1 ]
-"""
+[project]
+name = "neurograde"
+version = "{version}"
+requires-python = "{python}"
+dependencies = {dependencies}
 
-BUNDLED = ("pyproject.toml", "README.md", "grader", "reference", "exercises")
+[project.scripts]
+{scripts}
+
+[tool.setuptools]
+packages = {packages}
+
+[tool.setuptools.package-data]
+"*" = ["**/*"]
+"""
 
 
 def release(target: Path) -> list[Path]:
@@ -60,21 +68,94 @@ def release(target: Path) -> list[Path]:
     return [*written, readme]
 
 
-def bundle(target: Path, torch: str = "torch") -> Path:
-    """Write Gradescope's autograder zip to `target` (solutions are left out)."""
+def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = None) -> Path:
+    """Write Gradescope's autograder zip to `target`.
+
+    Gradescope unpacks the zip into `/autograder/source`, so `setup.sh`,
+    `run_autograder`, `README.md` and the bundle's config sit at its top level
+    and neurograde's source (the installed packages, never the solutions)
+    under `neurograde/`, which `setup.sh` installs. NEUROGRADE_SECRET, when set,
+    goes into the config so that Gradescope's hidden checks use the course's
+    secret: keep the zip private.
+    """
+    from grader import bundle as templates
+    from grader import catalog
+
+    names = exercises or catalog.available()
+    config: dict[str, object] = {"exercises": names}
+    secret = os.environ.get("NEUROGRADE_SECRET")
+    if secret:
+        config["secret"] = secret
+    fields = {
+        "@EXERCISES@": ", ".join(names),
+        "@SECRET@": "seeded by the course secret (NEUROGRADE_SECRET when the bundle was built)."
+        if secret
+        else "seeded by neurograde's public seed (set NEUROGRADE_SECRET when you build "
+        "the bundle to use a course secret instead).",
+    }
+    substitutions = {
+        "setup.sh": {**fields, "@TORCH@": shlex.quote(torch)},
+        "run_autograder": fields,
+        "README.md": {**fields, "@TORCH@": torch},
+    }
+    files = _source_files()
+    pyproject = _pyproject(
+        sorted({str(Path(f).parent).replace("/", ".") for f in files if f.endswith(".py")})
+    )
     with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
-        _add_script(archive, "setup.sh", SETUP_SH.format(torch=torch))
-        _add_script(archive, "run_autograder", RUN_AUTOGRADER)
-        for name in BUNDLED:
-            path = ROOT / name
-            files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
-            for file in files:
-                if "__pycache__" not in file.parts and file.suffix != ".pyc":
-                    archive.write(file, f"source/{file.relative_to(ROOT)}")
+        for name, values in substitutions.items():
+            text = (templates.TEMPLATES / name).read_text("utf-8")
+            for field, value in values.items():
+                text = text.replace(field, value)
+            _add(archive, name, text, executable=name in templates.SCRIPTS)
+        _add(archive, templates.CONFIG, json.dumps(config, indent=2) + "\n")
+        _add(archive, "neurograde/pyproject.toml", pyproject)
+        for name, path in files.items():
+            archive.write(path, f"neurograde/{name}")
     return target
 
 
-def _add_script(archive: zipfile.ZipFile, name: str, text: str) -> None:
-    info = zipfile.ZipInfo(name)
-    info.external_attr = 0o755 << 16
+def _source_files() -> dict[str, Path]:
+    """The installed packages' files by their path in the bundled source (stubs as grader/stubs)."""
+    import grader
+    import reference
+
+    files = {}
+    for package in (Path(grader.__file__).parent, Path(reference.__file__).parent):
+        for path in sorted(package.rglob("*")):
+            inside = path.relative_to(package.parent)
+            if path.is_file() and "__pycache__" not in inside.parts and path.suffix != ".pyc":
+                files[inside.as_posix()] = path
+    for stub in sorted(EXERCISES.glob("*.py")):
+        files[f"grader/stubs/{stub.name}"] = stub
+    return files
+
+
+def _pyproject(packages: list[str]) -> str:
+    from importlib import metadata
+
+    try:
+        dist = metadata.distribution("neurograde")
+    except metadata.PackageNotFoundError:
+        import click
+
+        raise click.UsageError("assign bundle needs neurograde installed (pip install)") from None
+    scripts = [
+        f"{e.name} = {json.dumps(e.value)}"
+        for e in dist.entry_points
+        if e.group == "console_scripts"
+    ]
+    return BUNDLED_PYPROJECT.format(
+        version=dist.version,
+        python=dist.metadata["Requires-Python"] or ">=3.10",
+        dependencies=json.dumps([r for r in dist.requires or [] if "extra ==" not in r]),
+        scripts="\n".join(scripts),
+        packages=json.dumps(packages),
+    )
+
+
+def _add(archive: zipfile.ZipFile, name: str, text: str, executable: bool = False) -> None:
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.external_attr = (0o755 if executable else 0o644) << 16
     archive.writestr(info, text)

@@ -2,7 +2,9 @@
 
 A grade flows `cli -> catalog -> runner (worker + checks) -> result -> render`.
 Exit status of `grade`: 0 every check passed, 1 some check failed, 2 usage
-error, 3 the grader itself failed.
+error, 3 the grader itself failed; every command exits 130 on Ctrl-C.
+Names go through `grader.names`, the workspace through `Workspace.find`, so
+every command reads them the same way.
 """
 
 from __future__ import annotations
@@ -10,29 +12,44 @@ from __future__ import annotations
 import os
 import shutil
 import sys
+import tempfile
 import traceback
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
-from grader import catalog
+from grader import catalog, names
 from grader.gradebook.cli import register
 from grader.paths import EXERCISES
-from grader.workspace import Workspace
+from grader.workspace import HYPOTHESIS_HOME, Workspace
 
 USAGE_ERROR = 2
 INTERNAL_ERROR = 3
+NOT_DONE = 1
+INTERRUPTED = 130
+
+WORKSPACE_HELP = (
+    "Your workspace (default: $NEUROGRADE_WORKSPACE, ./exercises, the nearest folder "
+    "made by `neurograde init`, else .)."
+)
 
 
-def default_workspace() -> Path:
-    """`./exercises` if it exists, else the current folder."""
-    exercises = Path("exercises")
-    return exercises if exercises.is_dir() else Path(".")
+def workspace_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--workspace", type=click.Path(path_type=Path), help=WORKSPACE_HELP)(
+        command
+    )
 
 
 def use_color(stream: object) -> bool:
     """Colour only on a terminal, and never when NO_COLOR is set."""
     return "NO_COLOR" not in os.environ and bool(getattr(stream, "isatty", lambda: False)())
+
+
+def exercise_names(given: Iterable[str]) -> list[str]:
+    """Exercise names as typed (`gradient-descent`, `neuron.py`), resolved."""
+    return names.exercises(given, catalog.available())
 
 
 class LazyQuiz(click.Group):
@@ -44,9 +61,13 @@ class LazyQuiz(click.Group):
         return quiz
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return [*super().list_commands(ctx), "quiz"]
+        return [*super().list_commands(ctx), "quiz", "playground"]
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "playground":  # loaded only when used, like `quiz`
+            from grader.playground.cli import playground
+
+            return playground
         return self._quiz() if name == "quiz" else super().get_command(ctx, name)
 
 
@@ -55,20 +76,16 @@ class LazyQuiz(click.Group):
 def main() -> None:
     """neurograde: auto-graded exercises and quizzes on how neural networks work.
 
-    Start with `neurograde init my-work`, edit the files in my-work/, then
-    `neurograde grade activations --workspace my-work`.
+    Start with `neurograde init my-work && cd my-work`, then `neurograde watch`:
+    it grades the exercise you are on every time you save it.
     """
 
 
 @main.command("list")
-@click.option(
-    "--workspace",
-    type=click.Path(path_type=Path),
-    help="Your workspace (default: ./exercises or .).",
-)
+@workspace_option
 def list_command(workspace: Path | None) -> None:
     """Every exercise and quiz, with your status and best score so far."""
-    ws = Workspace(workspace or default_workspace())
+    ws = Workspace.find(workspace)
     progress = ws.progress()
     rows = []
     for name in catalog.available():
@@ -76,7 +93,7 @@ def list_command(workspace: Path | None) -> None:
         present = ws.exercise_file(name).exists()
         if entry and "best_score" in entry:
             best = entry["best_score"]
-            status = "done" if best >= entry["max_score"] else "in progress"
+            status = "done" if ws.full_marks(name) else "in progress"
             score = f"{best:g} / {entry['max_score']:g}"
         else:
             status, score = ("not graded yet" if present else "no file"), "-"
@@ -86,12 +103,13 @@ def list_command(workspace: Path | None) -> None:
     for topic in load_bank().topics.values():
         entry = progress.get(f"quiz:{topic.id}", {})
         if "best_score" in entry:
-            best = entry["best_score"]
-            status = "done" if best >= entry["max_score"] else "in progress"
-            rows.append((f"quiz:{topic.id}", "quiz", status, f"{best:g} / {entry['max_score']:g}"))
+            status = "all right" if ws.full_marks(f"quiz:{topic.id}") else "taken"
+            score = f"{entry['best_score']:g} / {entry['max_score']:g}"
+            rows.append((f"quiz:{topic.id}", "quiz", status, score))
         else:
             rows.append((f"quiz:{topic.id}", "quiz", "not taken yet", "-"))
     width = max(len(r[0]) for r in rows)
+    click.echo(f"workspace: {ws.root}")
     click.echo(f"{'name':<{width}}  {'kind':<8}  {'status':<15}  best")
     for name, kind, status, score in rows:
         click.echo(f"{name:<{width}}  {kind:<8}  {status:<15}  {score}")
@@ -112,22 +130,53 @@ def init(directory: Path) -> None:
     directory.mkdir(parents=True, exist_ok=True)
     for stub in stubs:
         shutil.copyfile(stub, directory / stub.name)
+    Workspace(directory).state_dir.mkdir(exist_ok=True)
     click.echo(
-        f"Created {len(stubs)} exercises in {directory}. Next: neurograde grade neuron --workspace {directory}"
+        f"Created {len(stubs)} exercises in {directory}.\n"
+        f"Next: cd {directory} && neurograde watch neuron   (or: neurograde grade neuron)"
     )
+
+
+def grading_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options `grade` and `watch` share."""
+    for option in reversed(
+        [
+            click.option(
+                "--only",
+                metavar="FUNCTION",
+                help="Grade just the checks about this function.",
+            ),
+            workspace_option,
+            click.option(
+                "--device",
+                type=click.Choice(["auto", "cpu", "cuda"]),
+                default="auto",
+                show_default=True,
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0.1),
+                help="Time limit in seconds for each call of your code.",
+            ),
+            click.option("--verbose", "-v", is_flag=True, help="List every check (text format)."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def only_function(only: str | None, exercises: list[str]) -> str | None:
+    if only is None:
+        return None
+    if len(exercises) != 1:
+        raise click.UsageError("--only FUNCTION needs exactly one exercise")
+    return names.function(only, catalog.load(exercises[0]).functions)
 
 
 @main.command()
 @click.argument("exercises", nargs=-1)
 @click.option("--all", "grade_all", is_flag=True, help="Grade every exercise.")
-@click.option(
-    "--workspace",
-    type=click.Path(path_type=Path),
-    help="Folder with your files (default: ./exercises or .).",
-)
-@click.option(
-    "--device", type=click.Choice(["auto", "cpu", "cuda"]), default="auto", show_default=True
-)
+@grading_options
 @click.option(
     "--format",
     "fmt",
@@ -141,70 +190,139 @@ def init(directory: Path) -> None:
     help="Write the report here instead of stdout.",
 )
 @click.option(
-    "--timeout",
+    "--budget",
     type=click.FloatRange(min=0.1),
-    help="Time limit in seconds for each call of your code.",
+    help="Time budget in seconds for each exercise (default 30, 120 with torch); "
+    "checks left when it is spent are reported as not run.",
 )
 def grade(
     exercises: tuple[str, ...],
     grade_all: bool,
+    only: str | None,
     workspace: Path | None,
     device: str,
+    timeout: float | None,
+    verbose: bool,
     fmt: str,
     output: Path | None,
-    timeout: float | None,
+    budget: float | None,
 ) -> None:
     """Grade EXERCISE... (your WORKSPACE/EXERCISE.py files), or --all of them."""
     from grader.session import GradeRequest, run_grades
 
-    known = catalog.available()
     if grade_all == bool(exercises):
         raise click.UsageError("name the exercises to grade, or pass --all")
-    names = known if grade_all else list(dict.fromkeys(exercises))
-    unknown = [n for n in names if n not in known]
-    if unknown:
-        raise click.UsageError(f"unknown exercise {unknown[0]!r}; choose from: {', '.join(known)}")
-    ws = workspace or default_workspace()
-    if not ws.is_dir():
-        raise click.UsageError(
-            f"workspace {ws} does not exist (create one with: neurograde init {ws})"
-        )
+    chosen = catalog.available() if grade_all else exercise_names(exercises)
+    function = only_function(only, chosen)
+    ws = Workspace.find(workspace)
     if not grade_all:
-        missing = [n for n in names if not Workspace(ws).exercise_file(n).is_file()]
+        missing = [n for n in chosen if not ws.exercise_file(n).is_file()]
         if missing:
-            raise click.UsageError(f"no file {Workspace(ws).exercise_file(missing[0])}")
-    if device == "cuda" and not _cuda_available(names):
+            raise click.UsageError(f"no file {ws.exercise_file(missing[0])}")
+    if device == "cuda" and not _cuda_available(chosen):
         raise click.UsageError("--device cuda: no CUDA device is available here")
+    ws.keep_hypothesis_here()
     request = GradeRequest(
-        names=names, workspace=ws, device=device, fmt=fmt, output=output, timeout_s=timeout
+        names=chosen,
+        workspace=ws.root,
+        device=device,
+        fmt=fmt,
+        output=output,
+        timeout_s=timeout,
+        budget_s=budget,
+        only=function,
+        verbose=verbose,
     )
     sys.exit(run_grades(request, color=output is None and use_color(sys.stdout)))
 
 
 @main.command()
+@click.argument("exercise", required=False)
+@grading_options
+def watch(
+    exercise: str | None,
+    only: str | None,
+    workspace: Path | None,
+    device: str,
+    timeout: float | None,
+    verbose: bool,
+) -> None:
+    """Grade EXERCISE every time you save it; after full marks, move on to the next.
+
+    Without EXERCISE, start at the first exercise without full marks.
+    Ctrl-C stops.
+    """
+    from grader.session import GradeRequest
+    from grader.watch import watch as watch_loop
+
+    ws = Workspace.find(workspace)
+    if exercise is None:
+        pending = [n for n in catalog.available() if not ws.full_marks(n)]
+        exercise = (pending or catalog.available())[0]
+    name = names.exercise(exercise, catalog.available())
+    function = only_function(only, [name])
+    ws.keep_hypothesis_here()
+    request = GradeRequest(
+        names=[name],
+        workspace=ws.root,
+        device=device,
+        timeout_s=timeout,
+        only=function,
+        verbose=verbose,
+    )
+    watch_loop(request, color=use_color(sys.stdout))
+
+
+@main.command()
 @click.argument("exercise")
-@click.option(
-    "--workspace",
-    type=click.Path(path_type=Path),
-    help="Your workspace (default: ./exercises or .).",
-)
+@workspace_option
 def hint(exercise: str, workspace: Path | None) -> None:
-    """Show the next hint for EXERCISE (one more each time you ask)."""
-    try:
-        hints = catalog.load(exercise).hints
-    except KeyError:
-        raise click.UsageError(
-            f"unknown exercise {exercise!r}; choose from: {', '.join(catalog.available())}"
-        ) from None
-    ws = Workspace(workspace or default_workspace())
-    shown = ws.hints_shown(exercise)
-    if shown >= len(hints):
-        click.echo(f"No more hints for {exercise}: you have seen all {len(hints)}.")
-        for number, text in enumerate(hints, start=1):
-            click.echo(f"\nHint {number}/{len(hints)}: {text}")
-        return
-    click.echo(f"Hint {shown + 1}/{len(hints)} for {exercise}: {hints[shown]}")
-    ws.set_hints_shown(exercise, shown + 1)
+    """The next hint for EXERCISE: about the first function that fails, one more each time."""
+    from grader.hint import next_hint
+
+    name = names.exercise(exercise, catalog.available())
+    ws = Workspace.find(workspace)
+    ws.keep_hypothesis_here()
+    click.echo(next_hint(name, ws), nl=False)
+
+
+@main.command()
+@click.argument("exercise")
+@workspace_option
+def solution(exercise: str, workspace: Path | None) -> None:
+    """After full marks on EXERCISE: the reference beside your own code, function by function."""
+    from grader.solution import side_by_side
+
+    name = names.exercise(exercise, catalog.available())
+    ws = Workspace.find(workspace)
+    if not ws.full_marks(name):
+        best = ws.entry(name).get("best_score")
+        so_far = (
+            f" (your best so far: {best:g} / {ws.entry(name)['max_score']:g})"
+            if best is not None
+            else ""
+        )
+        raise NotYet(
+            f"the reference solution of {name} is shown once you have full marks{so_far}. "
+            f"Keep going: neurograde grade {name}, or neurograde hint {name}"
+        )
+    click.echo(side_by_side(name, ws.exercise_file(name)), nl=False)
+
+
+@main.command()
+@click.argument("exercise", required=False)
+def docs(exercise: str | None) -> None:
+    """The contract of EXERCISE: its functions and what each must do (no EXERCISE: the conventions)."""
+    from grader.docs import section
+
+    name = names.exercise(exercise, catalog.available()) if exercise else None
+    click.echo(section(name))
+
+
+class NotYet(click.ClickException):
+    """A request that is refused for now (exit 1): e.g. a solution before full marks."""
+
+    exit_code = NOT_DONE
 
 
 @main.group()
@@ -227,12 +345,8 @@ def assign_validate(exercises: tuple[str, ...]) -> None:
     """Check that solutions score full marks, stubs zero, and every mutant is caught and named."""
     from grader.validate import validate
 
-    known = catalog.available()
-    unknown = [n for n in exercises if n not in known]
-    if unknown:
-        raise click.UsageError(f"unknown exercise {unknown[0]!r}; choose from: {', '.join(known)}")
     bad = 0
-    for finding in validate(list(exercises) or known):
+    for finding in validate(exercise_names(exercises) or catalog.available()):
         bad += not finding.ok
         mark = (
             click.style("ok  ", fg="green")
@@ -261,13 +375,17 @@ def assign_release(directory: Path) -> None:
     "--torch",
     default="torch",
     show_default=True,
-    help="The pip requirement for PyTorch in the image.",
+    help="The pip requirement for PyTorch in the image (from PyTorch's CPU-only index).",
 )
-def assign_bundle(target: Path, torch: str) -> None:
+@click.option("--exercise", "exercises", multiple=True, help="Grade only these (default: all).")
+def assign_bundle(target: Path, torch: str, exercises: tuple[str, ...]) -> None:
     """Write a Gradescope autograder zip to TARGET (solutions are not included)."""
     from grader.assign import bundle
 
-    click.echo(f"Wrote {bundle(target, torch)}: upload it as the assignment's autograder")
+    unknown = [n for n in exercises if n not in catalog.available()]
+    if unknown:
+        raise click.UsageError(f"unknown exercise {unknown[0]!r}")
+    click.echo(f"Wrote {bundle(target, torch, list(exercises))}: upload it as the autograder")
 
 
 register(main, assign)
@@ -283,26 +401,37 @@ def _cuda_available(names: list[str]) -> bool:
     return bool(torch.cuda.is_available())
 
 
-def run() -> None:
-    """The console script: usage errors exit 2, grader bugs exit 3, never a raw traceback."""
+def run(command: click.Command | None = None, **extra: Any) -> None:
+    """The console script: usage errors exit 2, grader bugs exit 3, Ctrl-C 130, no raw traceback."""
     from grader.worker.confine import hide_this_process
 
     hide_this_process()
+    with tempfile.TemporaryDirectory(prefix="neurograde-") as scratch:
+        # Hypothesis caches into ./.hypothesis unless told: learner commands point it into
+        # their workspace's .neurograde/ (Workspace.keep_hypothesis_here), others here.
+        os.environ.setdefault(HYPOTHESIS_HOME, scratch)
+        _run(command or main, {"prog_name": "neurograde", **extra})
+
+
+def _run(command: click.Command, extra: dict[str, Any]) -> None:
     try:
-        main.main(standalone_mode=False)
+        # Without standalone mode click returns ctx.exit(N)'s N instead of exiting.
+        status = command.main(standalone_mode=False, **extra)
+        sys.exit(status if isinstance(status, int) else 0)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as error:
         error.show()
         sys.exit(USAGE_ERROR if isinstance(error, click.UsageError) else error.exit_code)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
+    except click.exceptions.Abort as abort:
+        interrupted = isinstance(abort.__cause__ or abort.__context__, KeyboardInterrupt)
+        click.echo("Interrupted." if interrupted else "Aborted.", err=True)
+        sys.exit(INTERRUPTED if interrupted else NOT_DONE)
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        click.echo("Interrupted.", err=True)
-        sys.exit(130)
+        click.echo("\nInterrupted.", err=True)
+        sys.exit(INTERRUPTED)
     except BaseException:
         click.echo("neurograde: internal error (please report it):", err=True)
         click.echo(traceback.format_exc(limit=-5), err=True)

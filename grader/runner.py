@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import catalog, static
+from grader import catalog, names, static
 from grader.checks.base import (
     Abort,
     Check,
@@ -24,8 +24,9 @@ from grader.checks.base import (
     mutant_module,
 )
 from grader.checks.compare import agrees
-from grader.result import CheckResult, ExerciseResult
+from grader.result import CheckResult, ExerciseResult, short_reason
 from grader.worker import LearnerError, Limits, Worker
+from grader.worker.client import OutOfTime
 
 PUBLIC_SEED = "neurograde-public-seed"
 
@@ -41,14 +42,30 @@ def examples_from_environment() -> int:
         return DEFAULT_EXAMPLES
 
 
+def budget_s(name: str) -> float:
+    """Default time budget of a whole grade of `name` (its checks and diagnoses)."""
+    return 120.0 if name in catalog.TORCH_EXERCISES else 30.0
+
+
+UNCONFINED_READS = (
+    "sandbox: this machine's kernel offers no Landlock, so the graded code could read files "
+    "beyond its own (other submissions included); grade on Linux 5.13+ to confine it"
+)
+
+
 @dataclass(frozen=True)
 class Options:
-    """How to grade: device, per-call time limit, hypothesis budget, secret."""
+    """How to grade: device, per-call time limit, time budget, hypothesis budget, secret."""
 
     device: str = "cpu"
     timeout_s: float | None = None
     max_examples: int = field(default_factory=examples_from_environment)
     secret: str = PUBLIC_SEED
+    budget_s: float | None = None
+    only: str | None = None  # grade just the checks about this function
+
+    def selects(self, check: Check) -> bool:
+        return self.only is None or names.owner(check.id, check.uses) == self.only
 
     @classmethod
     def from_environment(cls, **overrides: object) -> Options:
@@ -60,19 +77,13 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     """Grade the learner's file at `path` for the exercise `name`.
 
     The worker is started first, so that it boots while the grader imports
-    the exercise's checks (and hypothesis).
+    the exercise's checks (and hypothesis). The time budget counts from here;
+    once it is spent, the checks left are reported as not run.
     """
     started = time.perf_counter()
     source = path.read_bytes()[: static.MAX_SOURCE_BYTES].decode("utf-8", errors="replace")
     tree = static.parse(source)
-    worker = Worker(
-        path=path.resolve(),
-        module_name=f"learner_{name}",
-        allowed=catalog.allowed_imports(name),
-        timeout_s=options.timeout_s or catalog.timeout_s(name),
-        limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
-        device=options.device,
-    )
+    worker = _SPARES.pop((name, path.resolve(), options), None) or _worker(name, path, options)
     try:
         if not isinstance(tree, SyntaxError):
             worker.start()
@@ -88,9 +99,11 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
             device=options.device,
             max_examples=options.max_examples,
         )
-        for check in exercise.checks:
+        for check in filter(options.selects, exercise.checks):
             result.checks.append(_run_check(check, ctx, blocked))
         _diagnose(exercise, ctx, result)
+        if worker.sandbox and not worker.confined_reads:
+            result.errors.append(UNCONFINED_READS)
         if worker.refused and result.zeroed_by is None:
             result.zeroed_by = (
                 f"your code tried to import {worker.refused[0]!r}, which is not allowed"
@@ -101,12 +114,47 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     return result
 
 
+_SPARES: dict[tuple[str, Path, Options], Worker] = {}
+
+
+def _worker(name: str, path: Path, options: Options) -> Worker:
+    return Worker(
+        path=path.resolve(),
+        module_name=f"learner_{name}",
+        allowed=catalog.allowed_imports(name),
+        timeout_s=options.timeout_s or catalog.timeout_s(name),
+        limits=Limits(memory_mb=catalog.memory_mb(name, options.device)),
+        device=options.device,
+        budget_s=options.budget_s or budget_s(name),
+    )
+
+
+def prestart(name: str, path: Path, options: Options) -> None:
+    """Boot the worker of the next `grade(name, path, options)` now (watch mode).
+
+    It loads the learner's file only when that grade asks, so a save made
+    meanwhile is what gets graded; each grade still has a fresh worker.
+    """
+    key = (name, path.resolve(), options)
+    if key not in _SPARES:
+        _SPARES[key] = _worker(name, path, options)
+        _SPARES[key].start()
+
+
+def discard_spares() -> None:
+    """Stop the workers `prestart` booted and no grade used."""
+    while _SPARES:
+        _SPARES.popitem()[1].close()
+
+
 def _static_checks(exercise: Exercise, tree: object, result: ExerciseResult) -> dict[str, str]:
     """Syntax, imports and escape hatches; returns what blocks the scored checks ("*" blocks all)."""
     if isinstance(tree, SyntaxError):
         where = f"line {tree.lineno}: " if tree.lineno else ""
         message = f"your file does not parse ({where}{tree.msg})"
-        result.checks.append(CheckResult("syntax", "static", False, 0.0, 0.0, message))
+        result.checks.append(
+            CheckResult("syntax", "static", False, 0.0, 0.0, message + static.excerpt(tree))
+        )
         return {"*": message}
     result.checks.append(CheckResult("syntax", "static", True, 0.0, 0.0))
     refused = static.refused_imports(tree, catalog.allowed_imports(exercise.name))
@@ -143,6 +191,10 @@ def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) ->
         message = error.describe()
         result.checks.append(CheckResult("imports-cleanly", "smoke", False, 0.0, 0.0, message))
         return {"*": f"your file could not be imported: {message}"}
+    except OutOfTime as spent:
+        message = f"not run: {spent}"
+        result.checks.append(CheckResult("imports-cleanly", "smoke", False, 0.0, 0.0, message))
+        return {"*": str(spent)}
     result.checks.append(CheckResult("imports-cleanly", "smoke", True, 0.0, 0.0))
     blocked: dict[str, str] = {}
     for name in exercise.functions:
@@ -156,15 +208,22 @@ def _smoke_checks(exercise: Exercise, worker: Worker, result: ExerciseResult) ->
 
 
 def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResult:
+    started = time.perf_counter()
     reason = blocked.get("*") or next((blocked[n] for n in check.uses if n in blocked), None)
-    if reason:
-        verdict = Verdict(False, f"not run: {reason}")
-    else:
+    if not reason:
         try:
             verdict = check.run(ctx)
         except (LearnerError, Abort) as error:
             failure = error.error if isinstance(error, Abort) else error
-            verdict = Verdict(False, failure.describe())
+            verdict = Verdict(False, failure.describe(withhold=check.kind == "hidden"))
+        except OutOfTime as spent:
+            blocked["*"] = str(spent)
+            if spent.running:
+                verdict = Verdict(False, f"{spent.running} was still running when {spent}")
+            else:
+                reason = str(spent)
+    if reason:
+        verdict = Verdict(False, f"not run: {reason}")
     return CheckResult(
         id=check.id,
         kind=check.kind,
@@ -175,19 +234,28 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
         visibility="hidden" if check.kind == "hidden" else "visible",
         counterexample=verdict.counterexample,
         series=verdict.series,
+        skipped=short_reason(reason) if reason else None,
+        functions=check.uses,
+        duration_s=time.perf_counter() - started,
     )
 
 
 def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
-    """Name the misconceptions behind failed checks: the learner behaves like a mutant."""
+    """Name the misconceptions behind failed checks: the learner behaves like a mutant.
+
+    Stops where the time budget ends, keeping what it found.
+    """
     uses = {check.id: check.uses for check in exercise.checks}
     failed = [c for c in result.checks if not c.passed and c.id in uses]
     suspects = {name for c in failed for name in uses[c.id]}
     for mutant in exercise.mutants:
-        if mutant.misconception in result.misconceptions:
+        if mutant.misconception in result.misconceptions or mutant.replaces not in suspects:
             continue
-        if mutant.replaces not in suspects or not _behaves_like(mutant, exercise, ctx):
-            continue
+        try:
+            if not _behaves_like(mutant, exercise, ctx):
+                continue
+        except OutOfTime:
+            return
         result.misconceptions.append(mutant.misconception)
         first: str | None = None
         for check in failed:

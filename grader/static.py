@@ -25,6 +25,16 @@ def parse(source: str) -> ast.Module | SyntaxError:
         return SyntaxError(str(error))
 
 
+def excerpt(error: SyntaxError) -> str:
+    """The offending source line with a caret under the column, as lines to append."""
+    if not error.text or not error.lineno:
+        return ""
+    line = error.text.rstrip("\r\n").expandtabs()[:200]
+    caret = " " * max(min((error.offset or 1) - 1, len(line)), 0) + "^"
+    gutter = f"{error.lineno:>5} | "
+    return f"\n{gutter}{line}\n{' ' * (len(gutter) - 2)}| {caret}"
+
+
 def refused_imports(tree: ast.Module, allowed: Sequence[str]) -> list[tuple[str, int]]:
     """(module, line) for every import the exercise does not allow."""
     refused: list[tuple[str, int]] = []

@@ -21,7 +21,14 @@ BEGIN = "# BEGIN SOLUTION"
 END = "# END SOLUTION"
 _DEF = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+(\w+)")
 
-HEADER = "# Generated from solutions/{name} by `python -m grader.stubgen`: edit the solution, not this file.\n"
+# What a learner reads first. (That the stubs are generated from solutions/ is said where
+# maintainers look: here and in exercises/README.md, not in the learner's file.)
+HEADER = (
+    "# neurograde exercise `{stem}`: write your code where a function raises\n"
+    "# NotImplementedError, save, then grade it with:  neurograde grade {stem}\n"
+    "# (`neurograde watch {stem}` grades on every save; `neurograde hint {stem}` helps;\n"
+    "# `neurograde docs {stem}` is the full contract.)\n"
+)
 
 
 class MarkerError(ValueError):
@@ -55,7 +62,7 @@ def make_stub(source: str, name: str = "") -> str:
 
 
 def stub_text(solution: Path) -> str:
-    return HEADER.format(name=solution.name) + make_stub(solution.read_text("utf-8"), solution.name)
+    return HEADER.format(stem=solution.stem) + make_stub(solution.read_text("utf-8"), solution.name)
 
 
 def main(argv: list[str]) -> int:

@@ -178,7 +178,8 @@ def maxpool2d_backward(
 class SimpleCNN(nn.Module):
     """The notes' CNN for ``(N, 3, 32, 32)`` colour images -> ``(N, 10)`` logits.
 
-    Layers, with these attribute names:
+    Layers, in this order (the names are yours: attributes, ``nn.Sequential`` blocks or
+    both; the grader finds the two ``Conv2d`` and the two ``Linear`` layers):
 
     - ``conv1``: ``nn.Conv2d`` 3 -> 32 channels, 3x3 kernel, padding 1; then ReLU
       and 2x2 max pooling -> ``(N, 32, 16, 16)``
@@ -192,7 +193,7 @@ class SimpleCNN(nn.Module):
     """
 
     def __init__(self) -> None:
-        """Create the layers ``conv1``, ``conv2``, ``fc1``, ``fc2`` (and a pooling layer)."""
+        """Create the layers (e.g. ``conv1``, ``conv2``, ``fc1``, ``fc2`` and a pooling layer)."""
         super().__init__()
         # BEGIN SOLUTION
         self.conv1 = nn.Conv2d(3, 32, kernel_size=3, padding=1)

@@ -78,3 +78,21 @@ def by_id():
 def check_of():
     """The CheckResult with this id in a result."""
     return lambda result, check_id: next(c for c in result.checks if c.id == check_id)
+
+
+@pytest.fixture(scope="session")
+def consumers():
+    """tests/render/consumers.py: each output format read by its real consumer (XSD, GFM, ...)."""
+    import importlib.util
+
+    path = ROOT / "tests" / "render" / "consumers.py"
+    spec = importlib.util.spec_from_file_location("neurograde_test_consumers", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def every_format(consumers):
+    """Render a RunResult in every format and check each output with its real consumer."""
+    return consumers.assert_every_format

@@ -62,7 +62,10 @@ def test_text_report_and_progress(solved: Path) -> None:
     )
     assert done.returncode == 0
     assert "\x1b[" not in done.stdout
-    assert "activations" in done.stdout and "PASS softmax-special-values" in done.stdout
+    assert done.stdout.startswith("activations — ") and "28 / 28" in done.stdout
+    assert "next: losses — neurograde grade losses" in done.stdout
+    verbose = neurograde("grade", "activations", "--workspace", str(solved), "--verbose")
+    assert "PASS softmax-special-values" in verbose.stdout
     listing = neurograde("list", "--workspace", str(solved))
     line = next(row for row in listing.stdout.splitlines() if row.startswith("activations"))
     assert "done" in line
@@ -108,7 +111,7 @@ def test_failing_submission_reports_in_every_format(tmp_path: Path) -> None:
     failures = ET.fromstring(junit.stdout).findall(".//failure")
     assert failures and any(f.get("type") == "relu-grad-at-zero" for f in failures)
     text = neurograde("grade", "activations", "--workspace", str(tmp_path))
-    assert "likely cause:" in text.stdout and "input: relu_grad(" in text.stdout
+    assert "likely cause:" in text.stdout and "input:    relu_grad(" in text.stdout
 
 
 def test_several_exercises_give_a_run_object(solved: Path) -> None:
@@ -127,7 +130,8 @@ def test_several_exercises_give_a_run_object(solved: Path) -> None:
 def test_hints_are_progressive(tmp_path: Path) -> None:
     first = neurograde("hint", "activations", "--workspace", str(tmp_path))
     second = neurograde("hint", "activations", "--workspace", str(tmp_path))
-    assert first.stdout.startswith("Hint 1/") and second.stdout.startswith("Hint 2/")
+    assert "There is no" in first.stdout
+    assert "Hint 1/3 for activations" in first.stdout and "Hint 2/3" in second.stdout
     assert neurograde("hint", "nonsense").returncode == 2
 
 

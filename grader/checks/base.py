@@ -23,21 +23,21 @@ same plain data, so one check body serves every side.
 
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import importlib
 import inspect
 import textwrap
 import types
-import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, Literal, Protocol
+from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
 from grader.checks.compare import ATOL, RTOL, difference, show
-from grader.result import Series
+from grader.result import Series, TextFields
 from grader.worker import LearnerError, Worker
 from grader.worker.protocol import decode, encode
 
@@ -46,8 +46,10 @@ Call = tuple[tuple[Any, ...], dict[str, Any]]
 
 
 @dataclass
-class Verdict:
-    """What one check found."""
+class Verdict(TextFields):
+    """What one check found (`message` and `counterexample` are text, checked when set)."""
+
+    TEXT: ClassVar[dict[str, bool]] = {"message": False, "counterexample": True}
 
     passed: bool
     message: str = ""
@@ -59,8 +61,10 @@ PASS = Verdict(True)
 
 
 @dataclass
-class Failure:
+class Failure(TextFields):
     """What a check body found wrong, and on which input (if not the whole example)."""
+
+    TEXT: ClassVar[dict[str, bool]] = {"message": False, "counterexample": True}
 
     message: str
     counterexample: str | None = None
@@ -86,7 +90,7 @@ class Subject(Protocol):
 
     def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]: ...
 
-    def scenario(self, function: Callable[..., Any], *args: Any) -> Any: ...
+    def scenario(self, function: Callable[..., Any], *args: Any, about: str = "") -> Any: ...
 
 
 def roundtrip(value: Any, resolve_named: bool = False) -> Any:
@@ -112,7 +116,7 @@ class ModuleSubject:
     def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]:
         return [self.call_checked(function, *args, **kwargs) for args, kwargs in calls]
 
-    def scenario(self, function: Callable[..., Any], *args: Any) -> Any:
+    def scenario(self, function: Callable[..., Any], *args: Any, about: str = "") -> Any:
         with np.errstate(all="ignore"):
             return roundtrip(function(self.module, *roundtrip(args, resolve_named=True)))
 
@@ -132,8 +136,12 @@ class WorkerSubject:
     def call_many(self, function: str, calls: Sequence[Call]) -> list[Any]:
         return self.worker.call_many(function, list(calls))
 
-    def scenario(self, function: Callable[..., Any], *args: Any) -> Any:
-        return self.worker.scenario(function.__module__, function.__name__, *args)
+    def scenario(self, function: Callable[..., Any], *args: Any, about: str = "") -> Any:
+        """`about` names the learner code the scenario exercises (held responsible if it
+        runs out of time); by default, the scenario itself."""
+        return self.worker.scenario(
+            function.__module__, function.__name__, *args, about=about or function.__name__
+        )
 
 
 @dataclass
@@ -168,15 +176,22 @@ class Check:
 # -- comparing one call -------------------------------------------------------------
 
 
+_WITHHELD: contextvars.ContextVar[bool] = contextvars.ContextVar("withheld", default=False)
+"""True while a hidden check runs: feedback then carries nothing the learner's code produced."""
+
+
 def learner_failure(error: LearnerError, function: str) -> str:
-    """What went wrong when the learner's `function` ran, in one sentence."""
-    if error.kind == "exception" and error.message.startswith("NotImplementedError"):
+    """What went wrong when the learner's `function` ran, in one sentence.
+
+    In a hidden check, without what the learner's code said (an exception's
+    message may spell out the hidden input); the exception's type and the line
+    of the learner's file remain.
+    """
+    if error.kind == "exception" and error.message == "NotImplementedError":
         return f"{function} is not written yet (it still raises NotImplementedError)"
     if error.kind == "exception":
-        return f"{function} raised {error.describe()}"
-    if error.kind == "timeout":
-        return f"{function} did not finish: {error.message}"
-    return error.describe()
+        return f"{function} raised {error.describe(_WITHHELD.get())}"
+    return error.describe(_WITHHELD.get())
 
 
 def judge(
@@ -221,28 +236,15 @@ def compare_calls(
 
 # -- scenarios: learner code that needs objects built in the worker -----------------
 
-_HUNG: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()
-
 
 def scenario_on(subject: Subject, what: str, function: Callable[..., Any], *args: Any) -> Any:
     """`subject.scenario(function, *args)`, where `what` names the learner code it exercises.
 
-    Once a scenario about `what` ran out of time on this subject, later ones
-    fail at once (as `Worker.call` does for functions), so one endless loop
-    costs one time-out rather than one per check and diagnosis probe.
+    Once `what` ran out of time, the worker runs nothing about it again in that
+    grade (see `grader.worker.client`), so one endless loop costs one time-out
+    rather than one per check and diagnosis probe.
     """
-    hung = _HUNG.setdefault(subject, set())
-    if what in hung:
-        raise LearnerError("timeout", f"skipped: {what} did not finish in an earlier check")
-    try:
-        return subject.scenario(function, *args)
-    except LearnerError as error:
-        if error.kind != "timeout":
-            raise
-        hung.add(what)
-        message = error.message
-        message = f"{what} {message[3:]}" if message.startswith("it ") else f"{what}: {message}"
-        raise LearnerError("timeout", message) from None
+    return subject.scenario(function, *args, about=what)
 
 
 def learner_scenario(ctx: Context, what: str, scenario: Callable[..., Any], *args: Any) -> Any:
@@ -436,15 +438,21 @@ def hidden_check(
     """Cases drawn from the secret's generator; the feedback never shows them.
 
     `body(ctx, cases)` judges all the drawn cases at once (one round trip
-    where it can) and returns None or a failure, whose input is withheld.
+    where it can) and returns None or a failure, whose input is withheld, as
+    is any text the learner's code produced while it ran.
     """
 
     def run(ctx: Context) -> Verdict:
         drawn = cases(ctx.rng(id))
+        withheld = _WITHHELD.set(True)
         try:
             problem = body(ctx, drawn)
-        except Abort as abort:
-            return Verdict(False, f"on a hidden input: {abort.error.describe()}")
+        except (Abort, LearnerError) as stop:
+            error = stop.error if isinstance(stop, Abort) else stop
+            where = "" if error.kind == "skipped" else "on a hidden input: "
+            return Verdict(False, f"{where}{error.describe(withhold=True)}")
+        finally:
+            _WITHHELD.reset(withheld)
         if problem is None:
             return PASS
         message = problem.message if isinstance(problem, Failure) else problem

@@ -315,7 +315,7 @@ def bias_gradient_body(ctx: Context, case: Call) -> Any:
             raise Abort(outcome)
         return learner_failure(outcome, "conv2d_backward")
     value = outcome[0]
-    if not isinstance(value, tuple) or len(value) != 3:
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
         return f"conv2d_backward must return (dx, dw, db), returned {show(value)}"
     expected = ctx.reference.call("conv2d_backward", *case[0], **case[1])[2]
     found = difference(expected, value[2])
@@ -342,7 +342,7 @@ BIAS_CASES: tuple[Call, ...] = (
 # -- the torch part -----------------------------------------------------------------------------
 
 
-def layer_text(name: str, layer: dict[str, Any]) -> str:
+def layer_text(layer: dict[str, Any]) -> str:
     kind = layer["type"]
     if kind == "Conv2d":
         return (
@@ -352,16 +352,29 @@ def layer_text(name: str, layer: dict[str, Any]) -> str:
         )
     if kind == "Linear":
         return f"Linear({layer['in_features']}, {layer['out_features']})"
-    return "missing" if kind == "missing" else f"a {kind}"
+    return f"a {kind}"
 
 
-def layers_problem(expected: dict[str, Any], received: dict[str, Any]) -> str | None:
-    for name, want in expected.items():
-        got = received.get(name, {"type": "missing"})
-        if difference(want, got) is not None:
-            return (
-                f"self.{name} should be {layer_text(name, want)}; yours is {layer_text(name, got)}"
-            )
+def where(layer: dict[str, Any]) -> str:
+    return f"self.{layer['path']}" if layer["path"] else "the model itself"
+
+
+def layers_problem(expected: list[dict[str, Any]], received: list[dict[str, Any]]) -> str | None:
+    """What differs between the learner's Conv2d and Linear layers and the notes' (names aside)."""
+
+    def shape(layer: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in layer.items() if k != "path"}
+
+    if len(received) != len(expected):
+        notes = ", ".join(layer_text(layer) for layer in expected)
+        yours = ", ".join(f"{layer_text(layer)} ({where(layer)})" for layer in received)
+        return (
+            f"SimpleCNN should have {len(expected)} Conv2d and Linear layers, the notes' "
+            f"{notes}; yours has {len(received)}{': ' + yours if yours else ''}"
+        )
+    for want, got in zip(expected, received, strict=True):
+        if difference(shape(want), shape(got)) is not None:
+            return f"{where(got)} should be {layer_text(want)}; yours is {layer_text(got)}"
     return None
 
 
@@ -379,9 +392,9 @@ def forward_problem(expected: dict[str, Any], received: dict[str, Any]) -> str |
     found = difference(expected["output"], output, TORCH_RTOL, TORCH_ATOL)
     if found:
         return (
-            f"with the grader's weights in conv1, conv2, fc1 and fc2, the logits differ: {found}. "
-            "The order is conv1, ReLU, 2x2 max pool, conv2, ReLU, 2x2 max pool, flatten, fc1, "
-            "ReLU, fc2 (no softmax)"
+            "with the grader's weights in its two Conv2d and two Linear layers, the logits "
+            f"differ: {found}. The order is conv 3->32, ReLU, 2x2 max pool, conv 32->64, ReLU, "
+            "2x2 max pool, flatten, linear 4096->128, ReLU, linear 128->10 (no softmax)"
         )
     return None
 
@@ -663,7 +676,7 @@ CHECKS: list[Check] = [
     ),
     scenario_check(
         "SimpleCNN-layers",
-        "SimpleCNN has conv1, conv2, fc1 and fc2 with the notes' sizes",
+        "SimpleCNN's Conv2d and Linear layers have the notes' sizes (whatever their names)",
         ("SimpleCNN",),
         judge_layers,
         "SimpleCNN()",
@@ -843,7 +856,7 @@ def nonzero(value: Any) -> Any:
 
 
 def third(value: Any) -> Any:
-    return value[2] if isinstance(value, tuple) and len(value) == 3 else value
+    return value[2] if isinstance(value, (tuple, list)) and len(value) == 3 else value
 
 
 STRIDE_PROBE = (np.arange(49.0).reshape(1, 1, 7, 7) % 11, ASYMMETRIC[:, :, :, :2], np.zeros(1))
@@ -936,8 +949,9 @@ HINTS = (
     "dout[:, :, i, j] times the kernels (add into dx_pad, windows overlap), dw gets dout times "
     "the window, and db = dout.sum(axis=(0, 2, 3)). Max pool backward: only the window's argmax "
     "gets the gradient.",
-    "PyTorch part: keep the layer names conv1, conv2, fc1, fc2; flatten with "
-    "torch.flatten(x, 1); count_parameters sums p.numel() over parameters with requires_grad. "
+    "PyTorch part: name the layers as you like (attributes, nn.Sequential): the grader finds "
+    "the two Conv2d and two Linear layers; flatten with torch.flatten(x, 1) or "
+    "x.view(x.size(0), -1); count_parameters sums p.numel() over parameters with requires_grad. "
     "For the digits, one Conv2d(1, 32, 3, padding=1) + ReLU + MaxPool2d(2) + two Linear layers "
     "are enough.",
 )

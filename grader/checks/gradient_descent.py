@@ -292,7 +292,7 @@ def fit_problem(expected: dict[str, Any], received: Any) -> str | None:
     learner's descent leaves the reference's.
     """
     if isinstance(received, Failure):
-        return received
+        return received.message
     value = received["value"]
     if not isinstance(value, (tuple, list)) or len(value) != 3:
         return (

@@ -24,12 +24,14 @@ from grader.checks.base import (
     Fn,
     Mutant,
     calls,
+    cases_check,
     checks_for,
     describe_call,
     judge,
+    learner_values,
     property_check,
 )
-from grader.checks.compare import agrees, show
+from grader.checks.compare import agrees, describe_type, show
 from grader.checks.strategies import built, sides
 from grader.worker import LearnerError
 from grader.worker.protocol import Named
@@ -217,7 +219,38 @@ def _unchanged_when_right(ctx: Context, parts: Sequence[tuple[Any, ...]]) -> Fai
     return None
 
 
+INT_CASES: tuple[Call, ...] = (
+    ((np.array([[1.0, 1.0], [2.0, 0.0], [0.0, 0.0]]), np.array([1.0, -1.0]), 0.5), {}),
+    ((np.array([[-4.0, 2.0]]), np.array([0.5, 0.5]), 0.0), {}),
+)
+
+
+def _int_array(ctx: Context, case: Call) -> Failure | str | None:
+    """The contract's `int array (N,)`: integer dtype (not bool, not float), one label per row."""
+    values = learner_values(ctx, "perceptron_predict", [case])
+    if isinstance(values, Failure):
+        return values
+    (value,) = values
+    n = len(case[0][0])
+    if not isinstance(value, np.ndarray) or value.shape != (n,):
+        return f"perceptron_predict should return an array of shape ({n},), received {describe_type(value)}"
+    if value.dtype.kind not in "iu":
+        return (
+            f"perceptron_predict returned an array of dtype {value.dtype}; the labels are an int "
+            "array of 0s and 1s: (X @ w + b > 0).astype(int)"
+        )
+    return None
+
+
 PROPERTIES = [
+    cases_check(
+        "perceptron_predict-int-array",
+        "perceptron_predict returns an int array of 0/1 labels, one per row",
+        ["perceptron_predict"],
+        lambda: list(INT_CASES),
+        _int_array,
+        describe=lambda case: describe_call("perceptron_predict", *case),
+    ),
     property_check(
         "perceptron_update-unchanged-when-right",
         "perceptron_update changes nothing when the prediction is already right",

@@ -329,7 +329,7 @@ def shifted_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]) -> Any:
     found = difference(expected, value, 1e-6, 1e-9)
     if found is None:
         return None
-    test = value[1] if isinstance(value, tuple) and len(value) == 2 else None
+    test = value[1] if isinstance(value, (tuple, list)) and len(value) == 2 else None
     if (
         isinstance(test, np.ndarray)
         and test.shape == X_test.shape
@@ -351,7 +351,7 @@ def train_ignores_test_body(ctx: Context, example: tuple[np.ndarray, np.ndarray]
         return results
     values = []
     for value in results:
-        if not isinstance(value, tuple) or len(value) != 2:
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
             return f"standardize must return a pair (X_train_s, X_test_s), returned {show(value)}"
         values.append(value[0])
     expected = ctx.reference.call("standardize", X_train, X_test)[0]
@@ -772,28 +772,50 @@ def history_series(expected: Any, received: Any) -> list[Series] | None:
     ]
 
 
-def early_stopping_check(id: str, title: str, judge: Callable[[Any, Any], str | None]) -> Check:
-    """`fit` with patience 2 on validation labels it cannot learn: it must stop early."""
+RUNS_OUT = {
+    "seed": 72,
+    "n": 16,
+    "n_val": 8,
+    "batch_size": 8,
+    "epochs": 5,
+    "optimizer": "adam",
+    "lr": 0.05,
+    "patience": 3,
+    "noisy_val": False,
+}
+"""Patience 3 over 5 epochs whose best validation loss is the 3rd: the epochs run out
+before the patience does, and the best weights are not the last ones."""
+
+
+def early_stopping_check(
+    id: str,
+    title: str,
+    judge: Callable[[dict[str, Any], Any, Any], str | None],
+    configs: tuple[dict[str, Any], ...] = (EARLY_STOP,),
+) -> Check:
+    """`fit` with patience on each of `configs` (one round trip), `judge(config, expected,
+    received)` in turn."""
 
     def run(ctx: Context) -> Verdict:
-        counterexample = fit_text(EARLY_STOP) + ", patience=2"
+        cases = [fit_args(config, ctx.device) for config in configs]
         try:
-            runs = both(ctx, "fit", fit_run, *fit_args(EARLY_STOP, ctx.device))
+            runs = both(ctx, "fit", fit_many, cases)
         except Abort as abort:
-            return Verdict(False, abort.error.describe(), counterexample)
+            return Verdict(False, abort.error.describe(), fit_text(configs[0]))
         if isinstance(runs, Failure):
-            return Verdict(False, runs.message, counterexample)
-        expected, received = runs
-        problem = judge(expected, received)
-        series = history_series(expected["history"], received["history"])
-        if problem is None:
-            return Verdict(True, series=series)
-        return Verdict(False, problem, counterexample, series)
+            return Verdict(False, runs.message, fit_text(configs[0]))
+        series = None
+        for config, expected, received in zip(configs, *runs, strict=True):
+            problem = judge(config, expected, received)
+            series = history_series(expected["history"], received["history"])
+            if problem is not None:
+                return Verdict(False, problem, fit_text(config), series)
+        return Verdict(True, series=series)
 
     return Check(id, "property", title, ("fit", "train_one_epoch", "evaluate"), run)
 
 
-def judge_stops(expected: dict[str, Any], received: dict[str, Any]) -> str | None:
+def judge_stops(config: dict[str, Any], expected: Any, received: Any) -> str | None:
     history = received["history"]
     want = len(expected["history"]["val_loss"])
     if isinstance(history, dict) and isinstance(history.get("val_loss"), list):
@@ -801,20 +823,29 @@ def judge_stops(expected: dict[str, Any], received: dict[str, Any]) -> str | Non
         if got != want:
             losses = ", ".join(f"{v:.4f}" for v in expected["history"]["val_loss"])
             return (
-                f"fit ran {got} epochs; with patience=2 it should stop after {want} "
-                f"(validation losses {losses}: the best is followed by 2 epochs without a "
-                "strict improvement)"
+                f"fit ran {got} epochs; with patience={config['patience']} it should stop after "
+                f"{want} (validation losses {losses}: the best is followed by "
+                f"{config['patience']} epochs without a strict improvement)"
             )
     return history_problem(expected["history"], history)
 
 
-def judge_best_weights(expected: dict[str, Any], received: dict[str, Any]) -> str | None:
+def judge_best_weights(config: dict[str, Any], expected: Any, received: Any) -> str | None:
     problem = state_problem(expected["state"], received["state"], "when fit returned")
     if problem:
+        losses = expected["history"]["val_loss"]
+        best = int(np.argmin(losses)) + 1
+        how = (
+            f"fit ran all {len(losses)} epochs without stopping early and the best validation "
+            f"epoch was epoch {best}: the best weights must be restored whether or not fit "
+            "stopped early"
+            if len(losses) == config["epochs"]
+            else "With patience, the model must end with the weights of its best validation epoch"
+        )
         return (
-            f"{problem}. With patience, the model must end with the weights of its best "
-            "validation epoch: save copy.deepcopy(model.state_dict()) when the validation loss "
-            "improves (a plain state_dict() keeps changing with the model) and load it at the end"
+            f"{problem}. {how}: save copy.deepcopy(model.state_dict()) when the validation loss "
+            "improves (a plain state_dict() keeps changing with the model) and load it after "
+            "the loop"
         )
     return None
 
@@ -977,8 +1008,10 @@ CHECKS: list[Check] = [
     ),
     early_stopping_check(
         "fit-restores-best-weights",
-        "after early stopping, the model has the weights of its best validation epoch",
+        "with patience, the model ends with the weights of its best validation epoch "
+        "(stopped early or not)",
         judge_best_weights,
+        (EARLY_STOP, RUNS_OUT),
     ),
     scenario_check(
         "fit-uses-device",
@@ -1139,6 +1172,74 @@ def fit_keeping_live_state(
     return history
 
 
+def fit_restoring_only_after_stopping(
+    model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None
+):
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    best_loss = float("inf")
+    best_state = None
+    bad_epochs = 0
+    for _ in range(epochs):
+        train_loss, train_acc = train_one_epoch(  # noqa: F821 (the learner's own)
+            model, train_loader, optimizer, criterion, device
+        )
+        val_loss, val_acc = evaluate(model, val_loader, criterion, device)  # noqa: F821
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+        if patience is None:
+            continue
+        if val_loss < best_loss:
+            best_loss = val_loss
+            best_state = copy.deepcopy(model.state_dict())  # noqa: F821 (the learner's import)
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+            if bad_epochs >= patience:
+                model.load_state_dict(best_state)
+                break
+    return history
+
+
+def fit_stopping_one_epoch_late(
+    model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None
+):
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    best_loss = float("inf")
+    best_state = None
+    bad_epochs = 0
+    for _ in range(epochs):
+        train_loss, train_acc = train_one_epoch(  # noqa: F821 (the learner's own)
+            model, train_loader, optimizer, criterion, device
+        )
+        val_loss, val_acc = evaluate(model, val_loader, criterion, device)  # noqa: F821
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+        if patience is None:
+            continue
+        if val_loss < best_loss:
+            best_loss = val_loss
+            best_state = copy.deepcopy(model.state_dict())  # noqa: F821 (the learner's import)
+            bad_epochs = 0
+        else:
+            bad_epochs += 1
+            if bad_epochs > patience:
+                break
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    return history
+
+
+def probe_epochs_run(subject: Subject) -> Any:
+    return len(
+        pick(subject.scenario(fit_run, *fit_args(EARLY_STOP, PROBE_DEVICE)), "history", "val_loss")
+        or []
+    )
+
+
 def pick(value: Any, *path: Any) -> Any:
     """`value[path[0]][path[1]]...`, or None where the value has another shape."""
     for key in path:
@@ -1180,8 +1281,8 @@ NO_EVAL_PROBE = {"seed": 31, "n": 12, "batch_size": 4, "batchnorm": True}
 LEAK_PROBE = np.array([[1.0, 10.0], [3.0, 14.0], [8.0, 12.0]])
 
 
-def probe_fit_state(subject: Subject) -> Any:
-    return pick(subject.scenario(fit_run, *fit_args(EARLY_STOP, PROBE_DEVICE)), "state")
+def probe_fit_state(config: dict[str, Any]) -> Callable[[Subject], Any]:
+    return lambda subject: pick(subject.scenario(fit_run, *fit_args(config, PROBE_DEVICE)), "state")
 
 
 MUTANTS = (
@@ -1275,13 +1376,33 @@ MUTANTS = (
         "early-stopping-keeps-last-weights",
         "fit",
         fit_keeping_live_state,
-        probe_fit_state,
+        probe_fit_state(EARLY_STOP),
         "after early stopping the model keeps its last weights, not its best ones. "
         "model.state_dict() returns live references to the parameters, which keep changing as "
         "training goes on: save copy.deepcopy(model.state_dict()) when validation improves, "
         "and load it at the end.",
         RTOL,
         ATOL,
+    ),
+    Mutant(
+        "early-stopping-keeps-last-weights",
+        "fit",
+        fit_restoring_only_after_stopping,
+        probe_fit_state(RUNS_OUT),
+        "the best weights are restored only when fit stops early: when the epochs run out "
+        "first, the model keeps the last epoch's weights although an earlier epoch validated "
+        "better. With patience, load the best state after the loop, however it ended.",
+        RTOL,
+        ATOL,
+    ),
+    Mutant(
+        "early-stopping-off-by-one",
+        "fit",
+        fit_stopping_one_epoch_late,
+        probe_epochs_run,
+        "fit stops one epoch late (or early). Count the epochs without a validation improvement "
+        "since the last improvement (back to 0 on an improvement) and stop as soon as that "
+        "count reaches patience (count >= patience).",
     ),
 )
 

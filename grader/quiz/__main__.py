@@ -1,5 +1,6 @@
-"""`python -m grader.quiz` runs `neurograde quiz` without the main CLI."""
+"""`python -m grader.quiz` runs `neurograde quiz` without the main CLI (same exit codes)."""
 
+from grader.cli import run
 from grader.quiz.cli import quiz
 
-quiz(prog_name="neurograde quiz")
+run(quiz, prog_name="neurograde quiz")

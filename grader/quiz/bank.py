@@ -22,12 +22,22 @@ Per kind:
 - `single`: 2-8 `choices`, exactly one with `correct = true`;
 - `multiple` (select all that apply): 3-8 `choices`, at least one right and one wrong;
 - `true-false`: `answer = true|false`;
-- `numeric`: `answer` (a number) and `tolerance` (absolute, >= 0);
-- `parameterised`: `function` (a name in `grader.quiz.answers`), `tolerance`, and a
-  `[questions.params]` table giving each of the function's parameters either
-  `{ min = 100, max = 5000, step = 100 }` (integers) or `{ choices = [0.5, 0.9] }`;
-  the text names them as `{n_samples}` placeholders (`str.format` syntax).
+- `numeric`: `answer` (a number) and how far off an answer may be: `tolerance`
+  (absolute, >= 0; 0 means exact) and/or `relative_tolerance` (a fraction of the
+  answer, 0 <= r < 1, for answers whose scale varies); the larger allowance wins;
+- `parameterised`: `function` (a name in `grader.quiz.answers`), a tolerance as for
+  `numeric`, and a `[questions.params]` table giving each of the function's parameters
+  either `{ min = 100, max = 5000, step = 100 }` (integers) or `{ choices = [0.5, 0.9] }`.
+  Parameters that only make sense together are drawn together: a key naming them,
+  comma-separated, with a list of tuples, e.g.
+  `"kernel, stride, padding" = { choices = [[3, 1, 1], [7, 2, 3]] }`.
+  The `text` and the `explanation` are jinja2 templates (see `grader.quiz.templating`):
+  the text shows every parameter (`{{ n_samples }}`) and nothing else; the
+  explanation works the drawn values through (it must use at least one of them or
+  `answer`, the rounded key) and may call the answer functions by name.
+  Every combination of each parameter's extremes is computed and rendered on load.
 
+Only parameterised questions are templates: `{{`, `{%` or `{#` elsewhere is an error.
 Every question needs a non-empty `explanation`. Unknown keys are errors (a typo
 would otherwise silently drop a field), and so are backslashes in any text
 (they would clash with GIFT's escapes). Errors are `BankError`s naming the
@@ -36,11 +46,11 @@ file and the question.
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import itertools
 import math
 import re
-import string
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +61,9 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
+import jinja2
+
+from grader.quiz import templating
 from grader.quiz.answers import ANSWER_FUNCTIONS
 
 KINDS = ("single", "multiple", "true-false", "numeric", "parameterised")
@@ -71,8 +84,8 @@ _KIND_KEYS = {
     "single": {"choices"},
     "multiple": {"choices"},
     "true-false": {"answer"},
-    "numeric": {"answer", "tolerance"},
-    "parameterised": {"function", "params", "tolerance"},
+    "numeric": {"answer", "tolerance", "relative_tolerance"},
+    "parameterised": {"function", "params", "tolerance", "relative_tolerance"},
 }
 
 
@@ -94,10 +107,24 @@ class Choice:
 
 @dataclass(frozen=True)
 class Param:
-    """A parameter of a parameterised question and the values it is drawn from."""
+    """Parameters of a parameterised question drawn together, and the values they are
+    drawn from: numbers for one parameter, tuples of numbers for several."""
 
-    name: str
-    values: Sequence[int | float]
+    names: tuple[str, ...]
+    values: Sequence[Any]
+
+    def values_of(self, drawn: Any) -> dict[str, int | float]:
+        """One drawn value (a number, or a tuple for several names) by parameter name."""
+        return dict(zip(self.names, drawn if len(self.names) > 1 else (drawn,), strict=True))
+
+    def corners(self) -> list[Any]:
+        """The values to try on load: the extremes of one parameter, every tuple of several."""
+        return [min(self.values), max(self.values)] if len(self.names) == 1 else list(self.values)
+
+
+def assign(params: Sequence[Param], drawn: Sequence[Any]) -> dict[str, int | float]:
+    """The value of each parameter, from one drawn value (number or tuple) per `Param`."""
+    return {k: v for p, d in zip(params, drawn, strict=True) for k, v in p.values_of(d).items()}
 
 
 @dataclass(frozen=True)
@@ -110,8 +137,22 @@ class Question:
     choices: tuple[Choice, ...] = ()
     answer: bool | float | None = None
     tolerance: float = 0.0
+    relative_tolerance: float = 0.0
     function: str | None = None
     params: tuple[Param, ...] = ()
+
+    def allowed_error(self, answer: float) -> float:
+        """How far from `answer` a right answer may be: the larger of both tolerances."""
+        return max(self.tolerance, self.relative_tolerance * abs(answer))
+
+    def worded(self, values: dict[str, int | float]) -> tuple[str, str, float]:
+        """A parameterised question's text, explanation and key for these parameter values."""
+        assert self.function is not None
+        answer = float(ANSWER_FUNCTIONS[self.function](**values))
+        shown = templating.rounded_answer(answer, self.allowed_error(answer))
+        text = templating.render_template(self.text, values)
+        explanation = templating.render_template(self.explanation, {**values, "answer": shown})
+        return text, explanation, answer
 
 
 @dataclass(frozen=True)
@@ -204,19 +245,41 @@ def _question(raw: dict[str, Any], topic: str, source: str, index: int) -> Quest
         "text": _text(raw, "text", source, qid),
         "explanation": _text(raw, "explanation", source, qid),
     }
+    if kind != "parameterised":
+        for key in ("text", "explanation"):
+            if templating.is_template(fields[key]):
+                raise BankError(
+                    source,
+                    f"the {key} contains template syntax ({{{{, {{% or {{#), which only "
+                    f"parameterised questions may use",
+                    qid,
+                )
     if kind in CHOICE_KINDS:
         fields["choices"] = _choices(raw, kind, source, qid)
     elif kind == "true-false":
         fields["answer"] = _field(raw, "answer", bool, source, qid)
     else:
-        fields["tolerance"] = _number(raw, "tolerance", source, qid)
-        if fields["tolerance"] < 0:
-            raise BankError(source, "tolerance must be >= 0", qid)
+        fields.update(_tolerances(raw, source, qid))
         if kind == "numeric":
             fields["answer"] = _number(raw, "answer", source, qid)
         else:
-            fields["function"], fields["params"] = _parameterised(raw, fields["text"], source, qid)
+            fields["function"], fields["params"] = _parameterised(raw, Question(**fields), source)
     return Question(**fields)
+
+
+def _tolerances(raw: dict[str, Any], source: str, qid: str) -> dict[str, float]:
+    given = {
+        k: _number(raw, k, source, qid) for k in ("tolerance", "relative_tolerance") if k in raw
+    }
+    if not given:
+        raise BankError(
+            source, "tolerance (absolute) or relative_tolerance (a fraction) is missing", qid
+        )
+    if any(v < 0 for v in given.values()):
+        raise BankError(source, "tolerances must be >= 0", qid)
+    if given.get("relative_tolerance", 0) >= 1:
+        raise BankError(source, "relative_tolerance is a fraction of the answer: below 1", qid)
+    return given
 
 
 def _choices(raw: dict[str, Any], kind: str, source: str, qid: str) -> tuple[Choice, ...]:
@@ -248,8 +311,11 @@ def _choices(raw: dict[str, Any], kind: str, source: str, qid: str) -> tuple[Cho
 
 
 def _parameterised(
-    raw: dict[str, Any], text: str, source: str, qid: str
+    raw: dict[str, Any], question: Question, source: str
 ) -> tuple[str, tuple[Param, ...]]:
+    """The function and params of `question` (its other fields already read), checked by
+    computing and rendering it at every combination of the params' extremes."""
+    qid = question.id
     name = _field(raw, "function", str, source, qid)
     function = ANSWER_FUNCTIONS.get(name)
     if function is None:
@@ -261,31 +327,29 @@ def _parameterised(
         )
     specs = _field(raw, "params", dict, source, qid)
     params = tuple(_param(key, spec, source, qid) for key, spec in specs.items())
-    declared = {p.name for p in params}
+    names = [n for p in params for n in p.names]
+    declared = set(names)
     signature = inspect.signature(function).parameters
     required = {n for n, p in signature.items() if p.default is inspect.Parameter.empty}
-    if not required <= declared <= set(signature):
+    if len(names) != len(declared) or not required <= declared <= set(signature):
         raise BankError(
             source,
-            f"params {sorted(declared)} do not match {name}({', '.join(signature)}): "
-            f"declare every parameter without a default and nothing else",
+            f"params {sorted(names)} do not match {name}({', '.join(signature)}): "
+            f"declare every parameter without a default, once, and nothing else",
             qid,
         )
-    try:
-        placeholders = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
-    except ValueError as exc:
-        raise BankError(source, f"the text is not a valid str.format template: {exc}", qid) from exc
-    if placeholders != declared:
-        raise BankError(
-            source,
-            f"the text's placeholders {sorted(placeholders)} must be exactly the params "
-            f"{sorted(declared)}",
-            qid,
-        )
-    for corner in itertools.product(*[(min(p.values), max(p.values)) for p in params]):
-        values = dict(zip([p.name for p in params], corner, strict=True))
+    _check_template_names(question.text, "text", declared, declared, source, qid)
+    _check_template_names(
+        question.explanation,
+        "explanation",
+        declared | {"answer"} | set(templating.TEMPLATE_FUNCTIONS),
+        declared | {"answer"},
+        source,
+        qid,
+    )
+    for corner in itertools.product(*[p.corners() for p in params]):
+        values = assign(params, corner)
         try:
-            text.format(**values)
             result = function(**values)
         except (ArithmeticError, ValueError) as exc:
             raise BankError(source, f"{name}({values}) fails: {exc!r}", qid) from exc
@@ -297,12 +361,71 @@ def _parameterised(
             raise BankError(
                 source, f"{name}({values}) returned {result!r}, not a finite number", qid
             )
+        try:
+            dataclasses.replace(question, function=name).worded(values)
+        except (jinja2.TemplateError, ArithmeticError, ValueError, TypeError) as exc:
+            raise BankError(
+                source, f"the text or explanation does not render with {values}: {exc}", qid
+            ) from exc
     return name, params
 
 
-def _param(name: str, spec: Any, source: str, qid: str) -> Param:
+def _check_template_names(
+    text: str, key: str, allowed: set[str], needed: set[str], source: str, qid: str
+) -> None:
+    """The template `text` reads only `allowed` names: all of `needed` for the text,
+    at least one of them for the explanation."""
+    try:
+        used = templating.variables(text)
+    except jinja2.TemplateSyntaxError as exc:
+        raise BankError(source, f"the {key} is not a valid jinja2 template: {exc}", qid) from exc
+    if not used <= allowed:
+        raise BankError(
+            source,
+            f"the {key} uses {sorted(used - allowed)}, which are not "
+            f"{'the params' if key == 'text' else 'params, answer or answer functions'}",
+            qid,
+        )
+    if key == "text" and used != needed:
+        raise BankError(
+            source,
+            f"the text must show every param as {{{{ name }}}}: {sorted(needed - used)} missing",
+            qid,
+        )
+    if key == "explanation" and not used & needed:
+        raise BankError(
+            source,
+            "the explanation must work the drawn values through: use {{ answer }} or a param",
+            qid,
+        )
+
+
+def _param(key: str, spec: Any, source: str, qid: str) -> Param:
+    names = tuple(n.strip() for n in key.split(","))
+    if not all(n.isidentifier() for n in names):
+        raise BankError(source, f"params key {key!r} is not a name or comma-separated names", qid)
     if not isinstance(spec, dict):
-        raise BankError(source, f"params.{name} must be a table", qid)
+        raise BankError(source, f"params.{key} must be a table", qid)
+    if len(names) > 1:
+        values = spec.get("choices") if set(spec) == {"choices"} else None
+        if (
+            not isinstance(values, list)
+            or not values
+            or not all(
+                isinstance(v, list)
+                and len(v) == len(names)
+                and all(_is_number(x) and math.isfinite(x) for x in v)
+                for v in values
+            )
+        ):
+            raise BankError(
+                source,
+                f"params.{key!r} draws {len(names)} parameters together: it needs "
+                f"choices = a non-empty list of lists of {len(names)} numbers",
+                qid,
+            )
+        return Param(names, tuple(tuple(v) for v in values))
+    name = names[0]
     if set(spec) == {"choices"}:
         values = spec["choices"]
         if (
@@ -313,7 +436,7 @@ def _param(name: str, spec: Any, source: str, qid: str) -> Param:
             raise BankError(
                 source, f"params.{name}.choices must be a non-empty list of numbers", qid
             )
-        return Param(name, tuple(values))
+        return Param(names, tuple(values))
     _no_unknown_keys(spec, {"min", "max", "step"}, source, qid, f"params.{name}")
     bounds = [spec.get("min"), spec.get("max"), spec.get("step", 1)]
     if not all(isinstance(v, int) and not isinstance(v, bool) for v in bounds):
@@ -323,7 +446,7 @@ def _param(name: str, spec: Any, source: str, qid: str) -> Param:
     low, high, step = bounds
     if step <= 0 or low > high:
         raise BankError(source, f"params.{name} needs min <= max and step > 0", qid)
-    return Param(name, range(low, high + 1, step))
+    return Param(names, range(low, high + 1, step))
 
 
 def _is_number(value: Any) -> bool:

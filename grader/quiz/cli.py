@@ -22,6 +22,7 @@ from pathlib import Path
 
 import click
 
+from grader import names
 from grader.quiz.bank import Bank, BankError, Topic, load_bank
 from grader.quiz.export import FORMATS, export_bank
 from grader.quiz.render import render, use_color
@@ -38,16 +39,15 @@ from grader.quiz.session import (
     read_answers_file,
 )
 from grader.result import ExerciseResult
-from grader.workspace import Workspace
+from grader.workspace import Workspace, default_workspace
+
+__all__ = ["default_workspace", "quiz"]
 
 BROKEN_BANK_EXIT = 3
-_WORKSPACE_HELP = "Where your progress is kept (default: ./exercises if it exists, else .)."
-
-
-def default_workspace() -> Path:
-    """`./exercises` if it exists, else the current folder (as `neurograde grade`)."""
-    exercises = Path("exercises")
-    return exercises if exercises.is_dir() else Path(".")
+_WORKSPACE_HELP = (
+    "Where your progress is kept (default: as every neurograde command finds it: "
+    "$NEUROGRADE_WORKSPACE, ./exercises, the nearest folder made by `neurograde init`, else .)."
+)
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,9 +66,7 @@ class QuizGroup(click.Group):
         self, ctx: click.Context, args: list[str]
     ) -> tuple[str | None, click.Command | None, list[str]]:
         if args and args[0] not in self.commands:
-            if args[0] not in _bank().topics:
-                ctx.fail(f"unknown topic {args[0]!r}; the topics are: {', '.join(_bank().topics)}")
-            return args[0], take, args[1:]
+            return names.topic(args[0], _bank().topics), take, args[1:]
         return super().resolve_command(ctx, args)
 
 
@@ -80,7 +78,7 @@ class QuizGroup(click.Group):
 )
 @click.option(
     "--workspace",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help=_WORKSPACE_HELP,
 )
 @click.pass_context
@@ -103,7 +101,7 @@ def quiz(ctx: click.Context, workspace: Path | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     bank = _bank()
-    progress = Workspace(workspace or default_workspace()).progress()
+    progress = Workspace.find(workspace).progress()
     best = {}
     for topic_id in bank.topics:
         entry = progress.get(f"quiz:{topic_id}")
@@ -166,7 +164,7 @@ Exit status: 0 every answer right, 1 some wrong, 2 usage error.""",
 )
 @click.option(
     "--workspace",
-    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    type=click.Path(path_type=Path),
     help=_WORKSPACE_HELP,
 )
 @click.pass_context
@@ -184,6 +182,7 @@ def take(
     bank = _bank()
     chosen = bank.topics[ctx.info_name]
     workspace = workspace or (ctx.parent.params.get("workspace") if ctx.parent else None)
+    ws = Workspace.find(workspace)
     started = time.perf_counter()
     if answers_file is not None:
         try:
@@ -208,9 +207,7 @@ def take(
             chosen, instantiate_topic(chosen, seed), seed, err=fmt != "text" and not output
         )
     result = build_result(chosen, outcomes, time.perf_counter() - started)
-    Workspace(workspace or default_workspace()).record(
-        result.exercise, "quiz", result.score, result.max_score
-    )
+    ws.record(result.exercise, "quiz", result.score, result.max_score)
     color = output is None and use_color(sys.stdout)
     report = _report(
         fmt, result, outcomes, seed, review=review, interactive=answers_file is None, color=color
@@ -312,12 +309,7 @@ def _reader(instance: Instance) -> Callable[[str], tuple[str, Response]]:
 def export(fmt: str, output: Path | None, topics: tuple[str, ...], seed: int) -> None:
     """Write the question bank for a learning-management system (GIFT for Moodle) or for print."""
     bank = _bank()
-    unknown = [t for t in topics if t not in bank.topics]
-    if unknown:
-        raise click.BadParameter(
-            f"unknown topic {unknown[0]!r}; the topics are: {', '.join(bank.topics)}",
-            param_hint="--topic",
-        )
+    topics = tuple(names.topic(t, bank.topics) for t in topics)
     text = export_bank(bank, fmt, seed=seed, topics=topics)
     if output is not None:
         output.write_text(text, encoding="utf-8")

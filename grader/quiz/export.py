@@ -7,9 +7,13 @@ instance with the numbers that seed draws. Formats:
 - `gift`: Moodle's GIFT (one `$CATEGORY` per topic, `::id::` names, `[markdown]`
   text, `~ = # { } :` escaped, the explanation as `####` general feedback).
   Multiple-choice questions give each right choice an equal share of 100% and
-  each wrong one -100%, so picking a wrong choice cancels the credit;
+  each wrong one -100%, so picking a wrong choice cancels the credit. A numeric
+  tolerance is absolute in GIFT: a relative one is exported as its absolute value
+  for the instance's answer;
 - `markdown`: questions, then an answer key with explanations, per topic;
-- `json`: `{"schema": "neurograde.quiz-bank/1", "seed", "topics": [...]}`.
+- `json`: `{"schema": "neurograde.quiz-bank/1", "seed", "topics": [...]}`; a numeric
+  question's `tolerance` is the instance's absolute allowance, `relative_tolerance`
+  the bank's fraction (0 when none); `explanation` is rendered with the instance's numbers.
 """
 
 from __future__ import annotations
@@ -72,8 +76,9 @@ def _question_json(instance: Instance) -> dict[str, Any]:
         data["answer"] = instance.answer
     if question.kind in ("numeric", "parameterised"):
         data["tolerance"] = instance.tolerance
+        data["relative_tolerance"] = question.relative_tolerance
     if question.kind == "parameterised":
         data["function"] = question.function
         data["parameters"] = instance.parameters
-    data["explanation"] = question.explanation
+    data["explanation"] = instance.explanation
     return data

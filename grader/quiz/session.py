@@ -2,9 +2,10 @@
 
 Seeds make a quiz reproducible. Question `Q` asked with seed `S` draws from
 `random.Random(f"{S}:{Q}")`: a choice question shuffles its choices with it, a
-parameterised question draws each parameter (in the order the bank declares
-them) with `rng.choice`. So the letters and numbers of a run with `--seed S`
-are the same on every machine, and an answers file can be written for it.
+parameterised question draws each parameter, or group of parameters drawn
+together, in the order the bank declares them, with `rng.choice`. So the
+letters and numbers of a run with `--seed S` are the same on every machine,
+and an answers file can be written for it.
 
 Answers are text, as typed or as written in an answers file:
 
@@ -12,7 +13,8 @@ Answers are text, as typed or as written in an answers file:
 - multiple choice: letters or numbers separated by commas or spaces (`a,c`,
   `1 3`), or letters run together (`ac`);
 - true/false: `true`/`false`, `t`/`f`, `yes`/`no`, `y`/`n`;
-- numeric: a number (`0.5`, `1e-3`, `120`); within the question's tolerance is right.
+- numeric: a number (`0.5`, `1e-3`, `120`); within the question's tolerance
+  (absolute, or a fraction of the answer) is right.
 
 An answers file (for CI and tests) is TOML, or JSON when its name ends in
 `.json`: a table mapping question ids to answers, plus an optional integer
@@ -26,7 +28,8 @@ An answers file (for CI and tests) is TOML, or JSON when its name ends in
 
 Ids of other topics are ignored, so one file can answer every topic; an id
 that is not in the bank is an error, and a question with no answer is wrong.
-Multiple choice scores all or nothing: the right set exactly.
+Multiple choice scores all or nothing: the right set exactly; a wrong set is
+told which right choices it missed and which wrong ones it picked.
 """
 
 from __future__ import annotations
@@ -36,7 +39,6 @@ import math
 import random
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +47,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from grader.quiz.answers import ANSWER_FUNCTIONS
-from grader.quiz.bank import CHOICE_KINDS, Bank, Choice, Question, Topic
+from grader.quiz.bank import CHOICE_KINDS, Bank, Choice, Question, Topic, assign
+from grader.quiz.templating import format_number, rounded_answer
 from grader.result import CheckResult, ExerciseResult
 
 LETTERS = "abcdefgh"
@@ -72,21 +74,14 @@ class AnswersFileError(ValueError):
     """An answers file that cannot be used."""
 
 
-def format_number(value: float) -> str:
-    """A number as a learner would write it: `12`, `0.5`, `0.000001`: plain decimals,
-    12 significant digits (so float noise such as `1.0000000000000002e-06` disappears)."""
-    rounded = float(f"{float(value):.12g}")
-    if rounded.is_integer():
-        return str(int(rounded))
-    return format(Decimal(repr(rounded)), "f")
-
-
 @dataclass(frozen=True)
 class Instance:
-    """A question as asked with one seed: its shown text, its choices in shown order, its key."""
+    """A question as asked with one seed: its shown text and explanation (with the drawn
+    numbers), its choices in shown order, its key."""
 
     question: Question
     text: str
+    explanation: str
     choices: tuple[Choice, ...] = ()
     parameters: dict[str, int | float] = field(default_factory=dict)
     answer: bool | float | None = None
@@ -97,7 +92,20 @@ class Instance:
 
     @property
     def tolerance(self) -> float:
-        return self.question.tolerance
+        """How far from the key a right numeric answer may be, for these numbers (absolute)."""
+        if self.question.kind not in ("numeric", "parameterised"):
+            return 0.0
+        assert isinstance(self.answer, float)
+        return self.question.allowed_error(self.answer)
+
+    @property
+    def tolerance_text(self) -> str:
+        """The tolerance in words: `0.001`, `1%`, or `0.001 or 1%` (empty when exact)."""
+        question = self.question
+        parts = [format_number(question.tolerance)] if question.tolerance else []
+        if question.relative_tolerance:
+            parts.append(f"{format_number(100 * question.relative_tolerance)}%")
+        return " or ".join(parts)
 
     @property
     def key(self) -> Response:
@@ -120,8 +128,8 @@ class Instance:
             )
         if kind == "true-false":
             return "true or false (t/f)"
-        if self.tolerance:
-            return f"a number; answers within {format_number(self.tolerance)} count"
+        if self.tolerance_text:
+            return f"a number; answers within {self.tolerance_text} count"
         return "a number"
 
     def parse(self, text: str) -> Response:
@@ -168,16 +176,16 @@ class Instance:
     def is_right(self, response: Response) -> bool:
         if self.question.kind in ("numeric", "parameterised"):
             assert isinstance(response, float) and self.answer is not None
-            slack = 1e-9 * max(1.0, abs(self.answer))
+            slack = 1e-9 * max(abs(self.answer), 1e-12)  # float noise only
             return abs(response - self.answer) <= self.tolerance + slack
         return response == self.key
 
     @property
     def right_answer(self) -> str:
         """The key in words; a numeric key rounded to the decimals its tolerance asks for."""
-        if self.tolerance and isinstance(self.answer, float):
-            decimals = max(0, math.ceil(-math.log10(self.tolerance)))
-            return format_number(round(self.answer, decimals))
+        if self.question.kind in ("numeric", "parameterised"):
+            assert isinstance(self.answer, float)
+            return rounded_answer(self.answer, self.tolerance)
         return self.describe(self.key)
 
     def describe(self, response: Response) -> str:
@@ -195,13 +203,12 @@ def instantiate(question: Question, seed: int) -> Instance:
     if question.kind in CHOICE_KINDS:
         choices = list(question.choices)
         rng.shuffle(choices)
-        return Instance(question, question.text, tuple(choices))
+        return Instance(question, question.text, question.explanation, tuple(choices))
     if question.kind == "parameterised":
-        assert question.function is not None
-        values = {p.name: rng.choice(p.values) for p in question.params}
-        answer = float(ANSWER_FUNCTIONS[question.function](**values))
-        return Instance(question, question.text.format(**values), parameters=values, answer=answer)
-    return Instance(question, question.text, answer=question.answer)
+        values = assign(question.params, [rng.choice(p.values) for p in question.params])
+        text, explanation, answer = question.worded(values)
+        return Instance(question, text, explanation, parameters=values, answer=answer)
+    return Instance(question, question.text, question.explanation, answer=question.answer)
 
 
 def instantiate_topic(topic: Topic, seed: int) -> list[Instance]:
@@ -231,7 +238,24 @@ class Outcome:
             return f"no answer given; the answer is {right}"
         if self.response is None:
             return f"could not read {self.given!r} ({self.error}); the answer is {right}"
+        if self.instance.question.kind == "multiple":
+            assert isinstance(self.response, frozenset)
+            return self._multiple_verdict(self.response)
         return f"you answered {self.instance.describe(self.response)}; the answer is {right}"
+
+    def _multiple_verdict(self, picked: frozenset[int]) -> str:
+        """Which right choices were missed and which wrong ones picked, not the whole key."""
+        key = self.instance.key
+        assert isinstance(key, frozenset)
+        missed, wrong = key - picked, picked - key
+        parts = []
+        if missed:
+            count = f"{len(missed)} right choice{'s' if len(missed) > 1 else ''}"
+            parts.append(f"you missed {count}: {self.instance.describe(missed)}")
+        if wrong:
+            also = "and" if parts else "you"
+            parts.append(f"{also} wrongly picked {self.instance.describe(wrong)}")
+        return "; ".join(parts)
 
 
 def answer(instance: Instance, given: str | None) -> Outcome:
@@ -249,10 +273,11 @@ def build_result(topic: Topic, outcomes: list[Outcome], duration_s: float) -> Ex
     checks = []
     for outcome in outcomes:
         question = outcome.instance.question
+        explanation = outcome.instance.explanation
         if outcome.passed:
-            message = f"Right: {outcome.instance.right_answer}. {question.explanation}"
+            message = f"Right: {outcome.instance.right_answer}. {explanation}"
         else:
-            message = f"{outcome.verdict[0].upper()}{outcome.verdict[1:]}. {question.explanation}"
+            message = f"{outcome.verdict[0].upper()}{outcome.verdict[1:]}. {explanation}"
         checks.append(
             CheckResult(
                 id=question.id,

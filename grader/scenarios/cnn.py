@@ -22,13 +22,38 @@ from typing import Any
 import numpy as np
 import torch
 from torch import nn
+from torch.nn.modules.lazy import LazyModuleMixin
 from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from grader.scenarios.training_loop import Optimizer, number
 
-LAYERS = ("conv1", "conv2", "fc1", "fc2")
-"""The attributes the curriculum names in SimpleCNN."""
+NOTES_LAYERS: list[dict[str, Any]] = [
+    {
+        "type": "Conv2d",
+        "in_channels": 3,
+        "out_channels": 32,
+        "kernel_size": [3, 3],
+        "stride": [1, 1],
+        "padding": [1, 1],
+    },
+    {
+        "type": "Conv2d",
+        "in_channels": 32,
+        "out_channels": 64,
+        "kernel_size": [3, 3],
+        "stride": [1, 1],
+        "padding": [1, 1],
+    },
+    {"type": "Linear", "in_features": 64 * 8 * 8, "out_features": 128},
+    {"type": "Linear", "in_features": 128, "out_features": 10},
+]
+"""SimpleCNN's weighted layers as the curriculum gives them, in the order data meets them.
+
+The contract names no attribute: a SimpleCNN is known by these layers, found
+wherever the learner registered them (attributes of any name, nn.Sequential,
+nn.ModuleList), and the grader's weights go into them in this order.
+"""
 
 MODULE_INTERNALS = frozenset(vars(nn.Module()))
 """What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
@@ -135,12 +160,52 @@ def describe_layer(layer: Any) -> dict[str, Any]:
     return {"type": type(layer).__name__}
 
 
-def fill_layers(model: nn.Module, seed: int) -> None:
-    """Seeded weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.1^2) for the named layers."""
+Layer = tuple[str, nn.Module]
+"""A weighted layer and where it sits in the model (`named_modules`' path)."""
+
+
+def weighted_layers(model: nn.Module) -> list[Layer]:
+    """The Conv2d and Linear layers of `model`, in registration order, with their paths.
+
+    Lazy layers (`nn.LazyLinear`, ...) get their shapes from one forward pass on
+    a zero image first, as they would from the first batch.
+    """
+    if any(
+        isinstance(m, LazyModuleMixin) and m.has_uninitialized_params() for m in model.modules()
+    ):
+        with torch.no_grad():
+            model(torch.zeros((1, 3, 32, 32)))
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+
+
+def in_notes_order(layers: list[Layer]) -> list[Layer]:
+    """The layers matched one to one with `NOTES_LAYERS` by kind and shape, in the notes'
+    order (so registering `fc1` before `conv1` is fine too). Where they do not all match:
+    the Conv2d layers, then the Linear ones, each in registration order."""
+    described = [describe_layer(layer) for _, layer in layers]
+    left = list(range(len(layers)))
+    order = []
+    for want in NOTES_LAYERS:
+        found = next((i for i in left if described[i] == want), None)
+        if found is None:
+            break
+        left.remove(found)
+        order.append(found)
+    if left or len(order) < len(NOTES_LAYERS):
+        return sorted(layers, key=lambda layer: not isinstance(layer[1], nn.Conv2d))
+    return [layers[i] for i in order]
+
+
+def described(layers: list[Layer]) -> list[dict[str, Any]]:
+    """Each layer's description, with its path under "path" (for feedback only)."""
+    return [{"path": path, **describe_layer(layer)} for path, layer in layers]
+
+
+def fill_layers(layers: list[Layer], seed: int) -> None:
+    """Seeded weights ~ N(0, 1/fan_in) and biases ~ N(0, 0.1^2), layer after layer."""
     generator = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for name in LAYERS:
-            layer = getattr(model, name, None)
+        for _, layer in layers:
             weight, bias = getattr(layer, "weight", None), getattr(layer, "bias", None)
             if isinstance(weight, torch.Tensor) and weight.dim() > 1:
                 fan_in = weight[0].numel()
@@ -149,21 +214,20 @@ def fill_layers(model: nn.Module, seed: int) -> None:
                 bias.copy_(0.1 * torch.randn(bias.shape, generator=generator))
 
 
-def simple_cnn_layers(module: Any) -> dict[str, Any]:
-    """`SimpleCNN()`'s named layers, described (nothing is run)."""
+def simple_cnn_layers(module: Any) -> list[dict[str, Any]]:
+    """`SimpleCNN()`'s Conv2d and Linear layers, described (in the notes' order where they match)."""
     start("cpu")
     torch.manual_seed(0)
-    model = built(module, "SimpleCNN")
-    return {name: describe_layer(getattr(model, name, None)) for name in LAYERS}
+    return described(in_notes_order(weighted_layers(built(module, "SimpleCNN"))))
 
 
 def simple_cnn(module: Any, seed: int, batch: int, device: str) -> dict[str, Any]:
-    """`SimpleCNN()`: its named layers, and its logits for seeded weights and images."""
+    """`SimpleCNN()`: its weighted layers, and its logits for seeded weights and images."""
     target = start(device)
     torch.manual_seed(seed)
     model = built(module, "SimpleCNN")
-    layers = {name: describe_layer(getattr(model, name, None)) for name in LAYERS}
-    fill_layers(model, seed)
+    layers = in_notes_order(weighted_layers(model))
+    fill_layers(layers, seed)
     images = torch.rand((batch, 3, 32, 32), generator=torch.Generator().manual_seed(seed + 1))
     placed(model, target).eval()
     images = images.to(target)
@@ -173,7 +237,7 @@ def simple_cnn(module: Any, seed: int, batch: int, device: str) -> dict[str, Any
         output: Any = out.detach().cpu().double().numpy()
     else:
         output = type(out).__name__
-    return {"layers": layers, "output": output}
+    return {"layers": described(layers), "output": output}
 
 
 # -- count_parameters ------------------------------------------------------------------------

@@ -3,16 +3,19 @@
 - `drop_capabilities`: a worker started by root gives up every capability, so
   it is an ordinary process of its user (it cannot read a non-dumpable
   process's /proc files, trace it, or bypass file permissions);
-- `restrict` (Landlock): the worker may write only inside its own folder, and
-  signal only itself;
+- `restrict` (Landlock): the worker may read only its own folder (where its
+  copy of the learner's file is), the Python installation with the libraries
+  it imports, and the system's libraries and settings (`readable_paths`); it
+  may write only inside its own folder, and signal only itself;
 - `hide_this_process`: the grader makes itself non-dumpable, so its
   environment (NEUROGRADE_SECRET) is out of the worker's reach.
 
 Linux (5.13+) lets an unprivileged process restrict itself for good. The
-worker handles every write-like file access and allows it only beneath its
-temporary folder and /dev (devices such as /dev/null and a GPU's), so the
-learner's code can read the filesystem but modify nothing outside its sandbox
-(not the reference, not the grader, not other submissions). With ABI 6+ it
+worker handles every file access but ioctl and allows writes only beneath
+its temporary folder and /dev (devices such as /dev/null and a GPU's), reads
+only there and beneath `readable_paths`, so the learner's code can neither
+modify nor read anything outside its sandbox: not other submissions, not the
+grader's reports, not the learner's home, not the reference. With ABI 6+ it
 also may not signal processes outside its domain, so it cannot kill the grader.
 Where Landlock is missing the worker runs without it and says so.
 """
@@ -20,8 +23,11 @@ Where Landlock is missing the worker runs without it and says so.
 from __future__ import annotations
 
 import ctypes
+import importlib.util
 import os
 import struct
+import sys
+from collections.abc import Iterable, Sequence
 
 _CREATE_RULESET, _ADD_RULE, _RESTRICT_SELF = 444, 445, 446  # the same on every architecture
 _VERSION = 1
@@ -29,7 +35,11 @@ _PATH_BENEATH = 1
 _PR_SET_NO_NEW_PRIVS = 38
 _PR_SET_DUMPABLE = 4
 
+EXECUTE = 1 << 0
 WRITE_FILE = 1 << 1
+READ_FILE = 1 << 2
+READ_DIR = 1 << 3
+READ = EXECUTE | READ_FILE | READ_DIR
 REMOVE_DIR = 1 << 4
 REMOVE_FILE = 1 << 5
 MAKE_ALL = sum(1 << bit for bit in range(6, 13))  # char, dir, reg, sock, fifo, block, sym
@@ -78,16 +88,75 @@ def hide_this_process() -> bool:
         return False
 
 
-def restrict(writable: list[str]) -> str:
-    """Apply the rules to this process; a short description of what holds."""
+SYSTEM_READABLE = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/etc", "/proc", "/sys")
+"""Shared libraries, the dynamic loader's and libraries' settings, and the kernel's views
+(numpy and torch read /proc and /sys for CPU and memory facts; nothing of the grader's
+is readable there: it is non-dumpable, see `hide_this_process`)."""
+
+HIDDEN_PACKAGES = ("reference", "solutions")
+
+
+def readable_paths(project_root: str, libraries: Sequence[str]) -> list[tuple[str, int]]:
+    """(path, access) for what the worker may read besides its own folder.
+
+    The Python installation (the prefixes, which hold the libraries: numpy,
+    torch, sklearn and theirs), where each of `libraries` lives, the grader's
+    own package (its scenarios run in the worker), the system's libraries, and
+    library folders named by LD_LIBRARY_PATH and CUDA_HOME. Not the project's
+    folder (it may hold a workspace), and never the reference or solutions
+    packages, wherever they are installed: around those only the names may
+    be listed.
+    """
+    roots = {sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix}
+    roots.update(SYSTEM_READABLE)
+    roots.update(os.environ.get("LD_LIBRARY_PATH", "").split(os.pathsep))
+    roots.add(os.environ.get("CUDA_HOME", ""))
+    roots.add(os.path.join(project_root, "grader"))
+    roots.update(_location(name) for name in libraries)
+    hidden = [_location(name) for name in HIDDEN_PACKAGES]
+    hidden = [os.path.realpath(path) for path in hidden if path]
+    found: list[tuple[str, int]] = []
+    for root in sorted(r for r in roots if r and os.path.isabs(r)):
+        found.extend(_beneath_except(os.path.realpath(root), hidden))
+    return found
+
+
+def _location(module: str) -> str:
+    """The folder of an installed top-level package (or the file of a module); "" if none."""
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        return ""
+    if spec is None:
+        return ""
+    if spec.submodule_search_locations:
+        return next(iter(spec.submodule_search_locations), "")
+    return spec.origin if spec.origin and os.path.isabs(spec.origin) else ""
+
+
+def _beneath_except(root: str, hidden: list[str]) -> Iterable[tuple[str, int]]:
+    """Read rules covering `root` but none of `hidden`."""
+    inside = [h for h in hidden if h == root or h.startswith(root.rstrip("/") + "/")]
+    if not inside:
+        yield root, READ
+    elif root not in inside and os.path.isdir(root):
+        yield root, READ_DIR  # the names only
+        for entry in os.scandir(root):
+            yield from _beneath_except(entry.path, inside)
+
+
+def restrict(writable: list[str], readable: Sequence[tuple[str, int]] | None) -> tuple[str, bool]:
+    """Apply the rules to this process; a short description of what holds, and whether
+    reads are confined too: to `writable` and `readable` ((path, access) pairs), or not
+    at all where `readable` is None (for measuring what confining them costs)."""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         abi = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION))
     except (OSError, AttributeError):
-        return "no landlock (not Linux)"
+        return "no landlock (not Linux)", False
     if abi < 1:
-        return "no landlock (the kernel does not offer it)"
-    handled = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL
+        return "no landlock (the kernel does not offer it)", False
+    handled = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL | (0 if readable is None else READ)
     handled |= REFER if abi >= 2 else 0
     handled |= TRUNCATE if abi >= 3 else 0
     scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
@@ -98,25 +167,43 @@ def restrict(writable: list[str]) -> str:
             libc, _CREATE_RULESET, buffer, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)
         )
         for path in writable:
-            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            try:
-                rule = ctypes.create_string_buffer(struct.pack("<Qi", handled, fd), 12)
-                _syscall(
-                    libc,
-                    _ADD_RULE,
-                    ctypes.c_int(ruleset),
-                    ctypes.c_int(_PATH_BENEATH),
-                    rule,
-                    ctypes.c_uint32(0),
-                )
-            finally:
-                os.close(fd)
+            _allow(libc, ruleset, path, handled, required=True)
+        for path, access in readable or ():
+            _allow(libc, ruleset, path, access, required=False)
         if libc.prctl(_PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             raise OSError(ctypes.get_errno(), os.strerror(ctypes.get_errno()))
         _syscall(libc, _RESTRICT_SELF, ctypes.c_int(ruleset), ctypes.c_uint32(0))
     except OSError as error:
-        return f"no landlock ({error.strerror})"
+        return f"no landlock ({error.strerror})", False
     os.close(ruleset)
-    return f"landlock ABI {abi}: writes only beneath {', '.join(writable)}" + (
-        "; signals only within the worker" if scoped else ""
-    )
+    confined = readable is not None
+    reads = "reads only its own folder, Python and the system's libraries; " if confined else ""
+    description = f"landlock ABI {abi}: {reads}writes only beneath {', '.join(writable)}"
+    return description + ("; signals only within the worker" if scoped else ""), confined
+
+
+_FILE_ACCESS = EXECUTE | WRITE_FILE | READ_FILE | TRUNCATE
+
+
+def _allow(libc: ctypes.CDLL, ruleset: int, path: str, access: int, required: bool) -> None:
+    """Allow `access` beneath `path` (a file: only the rights a file has)."""
+    try:
+        fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+    except OSError:
+        if required:
+            raise
+        return
+    try:
+        if not os.path.isdir(f"/proc/self/fd/{fd}"):
+            access &= _FILE_ACCESS
+        rule = ctypes.create_string_buffer(struct.pack("<Qi", access, fd), 12)
+        _syscall(
+            libc,
+            _ADD_RULE,
+            ctypes.c_int(ruleset),
+            ctypes.c_int(_PATH_BENEATH),
+            rule,
+            ctypes.c_uint32(0),
+        )
+    finally:
+        os.close(fd)

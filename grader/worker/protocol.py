@@ -88,12 +88,13 @@ def encode(value: Any, blobs: list[bytes]) -> Any:
         return {"__ndarray__": len(blobs) - 1}
     if kind is Named:
         return {"__named__": value.name}
-    if kind is tuple:
-        return {"__tuple__": [encode(v, blobs) for v in value]}
-    if kind is list:
-        return [encode(v, blobs) for v in value]
-    if kind is dict and all(type(k) is str for k in value):
-        return {"__dict__": {k: encode(v, blobs) for k, v in value.items()}}
+    # subclasses too (a namedtuple, an OrderedDict): read through the base type's own methods
+    if issubclass(kind, tuple):
+        return {"__tuple__": [encode(v, blobs) for v in tuple.__iter__(value)]}
+    if issubclass(kind, list):
+        return [encode(v, blobs) for v in list.__iter__(value)]
+    if issubclass(kind, dict) and all(type(k) is str for k in dict.keys(value)):
+        return {"__dict__": {k: encode(v, blobs) for k, v in dict.items(value)}}
     if kind is Unsupported:
         return {"__unsupported__": value.type_name}
     tensor = _tensor_as_array(value)

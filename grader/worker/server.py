@@ -7,6 +7,10 @@ describe signatures, call a function, run a scenario. Replies go back on the
 original stdout as plain data (see `protocol`). The learner's prints are
 captured per request and truncated; the real file descriptors 0-2 point at
 /dev/null so nothing the learner writes can corrupt the channel.
+
+The learner's file is a copy in the worker's own folder; its lines are read
+once, when it is loaded, so the lines that feedback quotes are the file as
+submitted, whatever the code later writes there.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from typing import Any
 import numpy as np
 
 from grader.worker import confine
+from grader.worker.client import PROJECT_ROOT, STAND_IN
 from grader.worker.guard import ImportGuard
 from grader.worker.protocol import Reader, decode, encode, pack
 
 OUTPUT_LIMIT = 4000
 LEARNER_FILE = [""]
+LEARNER_LINES: list[str] = []
 
 
 class Capture:
@@ -107,7 +113,7 @@ class Server:
         op = header.get("op")
         data = decode(header.get("data"), blobs, resolve_named=True)
         if op == "load":
-            return self.load(Path(data["path"]))
+            return self.load(Path(data["path"]), data.get("hung", []))
         if op == "describe":
             return {"value": {name: self.describe(name) for name in data["names"]}}
         if op == "call":
@@ -121,8 +127,11 @@ class Server:
             return self.run_learner(function, [self.module, *data["args"]], {})
         return {"error": {"type": "ProtocolError", "message": f"unknown op {op!r}", "where": ""}}
 
-    def load(self, path: Path) -> dict[str, Any]:
+    def load(self, path: Path, hung: list[str]) -> dict[str, Any]:
+        """Import the learner's file; each name in `hung` (it ran out of time earlier in
+        this grade) is then bound to a stand-in that fails at once, wherever it is called from."""
         LEARNER_FILE[0] = str(path)
+        LEARNER_LINES[:] = path.read_text("utf-8", errors="replace").splitlines()
         spec = importlib.util.spec_from_file_location(self.guard.learner_module, path)
         if spec is None or spec.loader is None:
             return {"error": {"type": "ImportError", "message": f"cannot load {path}", "where": ""}}
@@ -130,6 +139,9 @@ class Server:
         sys.modules[self.guard.learner_module] = module
         outcome = self.run_learner(spec.loader.exec_module, [module], {})
         if "error" not in outcome:
+            for name in hung:
+                if name in module.__dict__:
+                    module.__dict__[name] = _stand_in(name)
             self.module = module
         return outcome
 
@@ -156,7 +168,9 @@ class Server:
                     "default": p.default if has_default else None,
                 }
             )
-        methods = sorted(k for k, v in vars(obj).items() if callable(v)) if kind == "class" else []
+        # inherited methods count: an nn.Sequential's forward, a shared base class's step
+        found = [vars(klass).items() for klass in inspect.getmro(obj)] if kind == "class" else []
+        methods = sorted({k for items in found for k, v in items if callable(v)})
         return {"kind": kind, "params": params, "methods": methods}
 
     def call(self, target: str, args: list[Any], kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -179,16 +193,31 @@ class Server:
             return {"error": describe_exception(exc)}
 
 
+class RanOutOfTimeEarlier(BaseException):
+    """Raised by the stand-in for a learner function that ran out of time earlier."""
+
+
+assert RanOutOfTimeEarlier.__name__ == STAND_IN
+
+
+def _stand_in(name: str) -> Any:
+    def ran_out_of_time_earlier(*args: Any, **kwargs: Any) -> Any:
+        raise RanOutOfTimeEarlier(name)
+
+    return ran_out_of_time_earlier
+
+
 def describe_exception(exc: BaseException) -> dict[str, str]:
-    """Type, message and the learner-file line where it happened."""
+    """Type, message and the learner-file line where it happened (as the file was loaded)."""
     try:
         message = str(exc)[:500]
     except BaseException:
         message = "(the exception's message could not be shown)"
     where = ""
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename == LEARNER_FILE[0]:
-            where = f"line {frame.lineno}, in {frame.name}: {(frame.line or '').strip()}"[:300]
+    for frame, lineno in traceback.walk_tb(exc.__traceback__):
+        if frame.f_code.co_filename == LEARNER_FILE[0]:
+            line = LEARNER_LINES[lineno - 1].strip() if 0 < lineno <= len(LEARNER_LINES) else ""
+            where = f"line {lineno}, in {frame.f_code.co_name}: {line}"[:300]
     kind = type(exc).__name__
     if isinstance(exc, SystemExit):
         message = "the code called exit(); a graded function must return a value"
@@ -232,10 +261,12 @@ def main() -> None:
     sys.stderr = sys.__stderr__ = server.stdout  # type: ignore[misc]
     apply_limits(config["limits"])
     confine.drop_capabilities()
-    sandbox = confine.restrict([os.getcwd(), "/dev"])
+    readable = confine.readable_paths(PROJECT_ROOT, config["allowed"])
+    sandbox, confined_reads = confine.restrict([os.getcwd(), "/dev"], readable)
     server.guard.install()
     reader = Reader()
-    channel_out.write(pack({"ready": True, "sandbox": sandbox}, []))
+    ready = {"ready": True, "sandbox": sandbox, "confined_reads": confined_reads}
+    channel_out.write(pack(ready, []))
     while True:
         request = reader.take()
         if request is None:

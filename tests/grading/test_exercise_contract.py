@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
+from grader.result import RunResult
 from grader.validate import check_solution, check_stub, grade_mutant
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +34,13 @@ def test_stub_scores_zero(name: str) -> None:
 @pytest.mark.parametrize(
     ("name", "mutant"), MUTANTS, ids=[f"{n}:{m.misconception}" for n, m in MUTANTS]
 )
-def test_mutant_loses_points_and_is_named(name: str, mutant, tmp_path: Path) -> None:
+def test_mutant_loses_points_and_is_named(name: str, mutant, tmp_path: Path, every_format) -> None:
     result = grade_mutant(name, mutant, tmp_path)
     assert result.score < result.max_score, "no scored check caught this mutant"
     assert mutant.misconception in result.misconceptions
     named = [c for c in result.checks if c.misconception == mutant.misconception]
     assert named and all(not c.passed for c in named)
+    every_format(RunResult([result]))  # and its report is valid in every format
 
 
 @pytest.mark.parametrize("name", NAMES)

@@ -248,6 +248,14 @@ def _mse_example() -> float:
     return value
 
 
+def _multiclass_ce_example() -> float:
+    logits = np.log(np.array([[0.7, 0.2, 0.1]]))  # softmax(log p) = p
+    labels = np.array([1])
+    value = float(F.cross_entropy(torch.from_numpy(logits), torch.from_numpy(labels)))
+    assert math.isclose(value, _reference("losses").cross_entropy(logits, labels), rel_tol=1e-9)
+    return value
+
+
 def _sigmoid_grad_max() -> float:
     grid = np.linspace(-10, 10, 20_001)
     values = _reference("activations").sigmoid_grad(grid)
@@ -262,7 +270,7 @@ NUMERIC: dict[str, Callable[[], float]] = {
     "activations/sigmoid-at-zero": lambda: _sigmoid(0.0),
     "activations/sigmoid-grad-max": _sigmoid_grad_max,
     "loss/mse-example": _mse_example,
-    "loss/bce-example": lambda: _bce(0.8, 1),
+    "loss/multiclass-ce-example": _multiclass_ce_example,
     "loss/ce-gradient-true-class": _ce_grad_true_class,
     "backprop/chain-rule-value": _chain_rule_value,
     "gradient-descent/divergence-threshold": _divergence_threshold,
@@ -387,7 +395,7 @@ def test_parameterised_keys_over_many_seeds(question_id: str) -> None:
             f"{question_id} with {instance.parameters}: key {instance.answer}, recomputed {expected}"
         )
         assert instance.is_right(instance.parse(instance.right_answer))
-        assert not instance.is_right(instance.answer + 2 * question.tolerance + 1)
+        assert not instance.is_right(instance.answer + 2 * instance.tolerance + 1)
 
 
 @pytest.mark.parametrize("question_id", sorted(FACTS))

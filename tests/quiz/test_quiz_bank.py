@@ -99,15 +99,21 @@ PARAMETERISED = """
 [[questions]]
 id = "second"
 kind = "parameterised"
-text = "{n_samples} samples, batch {batch_size}?"
+text = "{{ n_samples }} samples, batch {{ batch_size }}?"
 function = "updates_per_epoch"
 tolerance = 0
-explanation = "ceil."
+explanation = "ceil({{ n_samples }} / {{ batch_size }}) = {{ answer }}."
 
 [questions.params]
 n_samples = { min = 10, max = 20 }
 batch_size = { choices = [2, 3] }
 """
+
+
+JOINT = PARAMETERISED.replace(
+    "n_samples = { min = 10, max = 20 }\nbatch_size = { choices = [2, 3] }",
+    '"n_samples, batch_size" = { choices = [[10, 2], [20, 3]] }',
+)
 
 
 def _write(tmp_path: Path, text: str, name: str = "demo.toml") -> Path:
@@ -123,6 +129,18 @@ def test_a_small_valid_bank_loads(tmp_path: Path) -> None:
     assert first.id == "demo/first" and first.choices[0].correct
     assert second.params[0].values == range(10, 21)
     assert second.params[1].values == (2, 3)
+    instance = instantiate(second, 0)
+    n, b = instance.parameters["n_samples"], instance.parameters["batch_size"]
+    assert instance.text == f"{n} samples, batch {b}?"
+    assert instance.explanation == f"ceil({n} / {b}) = {instance.right_answer}."
+
+
+def test_parameters_drawn_together_keep_their_combinations(tmp_path: Path) -> None:
+    _write(tmp_path, GOOD + JOINT)
+    (_, question) = load_bank(tmp_path).topics["demo"].questions
+    assert [p.names for p in question.params] == [("n_samples", "batch_size")]
+    drawn = {tuple(instantiate(question, s).parameters.items()) for s in range(30)}
+    assert drawn == {(("n_samples", 10), ("batch_size", 2)), (("n_samples", 20), ("batch_size", 3))}
 
 
 @pytest.mark.parametrize(
@@ -142,7 +160,68 @@ def test_a_small_valid_bank_loads(tmp_path: Path) -> None:
         (GOOD.replace('id = "first"', 'id = "First Q"'), None, "question 1 needs an id"),
         (GOOD + GOOD[GOOD.index("[[questions]]") :], "demo/first", "used twice"),
         (GOOD + PARAMETERISED.replace("updates_per_epoch", "nope"), "demo/second", "'nope'"),
-        (GOOD + PARAMETERISED.replace("{batch_size}?", "?"), "demo/second", "placeholders"),
+        (
+            GOOD + PARAMETERISED.replace("batch {{ batch_size }}?", "?"),
+            "demo/second",
+            "the text must show every param as {{ name }}: ['batch_size'] missing",
+        ),
+        (
+            GOOD + PARAMETERISED.replace("samples, batch", "samples, {{ answer }}, batch"),
+            "demo/second",
+            "the text uses ['answer'], which are not the params",
+        ),
+        (
+            GOOD
+            + PARAMETERISED.replace(
+                '"ceil({{ n_samples }} / {{ batch_size }}) = {{ answer }}."', '"ceil(N / B)."'
+            ),
+            "demo/second",
+            "the explanation must work the drawn values through",
+        ),
+        (
+            GOOD + PARAMETERISED.replace("= {{ answer }}.", "= {{ answr }}."),
+            "demo/second",
+            "the explanation uses ['answr'], which are not params, answer or answer functions",
+        ),
+        (
+            GOOD + PARAMETERISED.replace("= {{ answer }}.", "= {{ answer }."),
+            "demo/second",
+            "the explanation is not a valid jinja2 template",
+        ),
+        (
+            GOOD
+            + PARAMETERISED.replace("= {{ answer }}.", "= {{ n_samples // (batch_size - 2) }}."),
+            "demo/second",
+            "does not render with {'n_samples': 10, 'batch_size': 2}",
+        ),
+        (
+            GOOD.replace('"Because a."', '"Because {{ a }}."'),
+            "demo/first",
+            "the explanation contains template syntax",
+        ),
+        (
+            GOOD + PARAMETERISED.replace("tolerance = 0", "relative_tolerance = 1"),
+            "demo/second",
+            "relative_tolerance is a fraction of the answer: below 1",
+        ),
+        (
+            GOOD + PARAMETERISED.replace("tolerance = 0", ""),
+            "demo/second",
+            "tolerance (absolute) or relative_tolerance (a fraction) is missing",
+        ),
+        (
+            GOOD + JOINT.replace("[[10, 2], [20, 3]]", "[[10, 2], [20]]"),
+            "demo/second",
+            "it needs choices = a non-empty list of lists of 2 numbers",
+        ),
+        (
+            GOOD
+            + JOINT.replace(
+                "[questions.params]", "[questions.params]\nbatch_size = { choices = [2] }"
+            ),
+            "demo/second",
+            "once, and nothing else",
+        ),
         (
             GOOD + PARAMETERISED.replace("batch_size = {", "batch = {"),
             "demo/second",

@@ -187,13 +187,13 @@ def test_the_gift_export_parses_and_round_trips_every_question(gift) -> None:
             assert parsed.category == f"neurograde/{topic.id}"
             assert parsed.format == "plain"
             assert parsed.text == instance.text
-            assert parsed.general_feedback == question.explanation
+            assert parsed.general_feedback == instance.explanation
             if question.kind == "true-false":
                 assert (parsed.kind, parsed.truth) == ("truefalse", question.answer)
             elif question.kind in ("numeric", "parameterised"):
                 assert parsed.kind == "numerical"
                 assert parsed.number == pytest.approx(instance.answer, rel=1e-9, abs=1e-12)
-                assert parsed.tolerance == pytest.approx(question.tolerance)
+                assert parsed.tolerance == pytest.approx(instance.tolerance)
             else:
                 assert parsed.kind == "multichoice"
                 assert [t for t, _ in parsed.choices] == [c.text for c in instance.choices]
@@ -259,6 +259,12 @@ def test_json_export_lists_every_question_with_its_key() -> None:
         "padding",
     }
     assert questions["cnn/conv-output-size"]["function"] == "conv_output_size"
+    memory = questions["cnn/feature-map-memory"]  # a relative tolerance, made absolute
+    assert memory["relative_tolerance"] == 0.005
+    assert memory["tolerance"] == pytest.approx(0.005 * memory["answer"])
+    assert questions["loss/mse-example"]["relative_tolerance"] == 0
+    for question in questions.values():  # explanations rendered with the instance's numbers
+        assert "{{" not in question["explanation"] and "{%" not in question["explanation"]
 
 
 def test_markdown_export_has_every_question_and_an_answer_key() -> None:
@@ -268,3 +274,5 @@ def test_markdown_export_has_every_question_and_an_answer_key() -> None:
         assert f"`{question.id}`" in text
     assert "### Answers: PyTorch training" in text
     assert "Dataset implements \\_\\_len\\_\\_" in text  # Markdown-escaped, renders literally
+    cnn = export_bank(BANK, "markdown", seed=0, topics=["cnn"])
+    assert "(within 0.5%)" in cnn

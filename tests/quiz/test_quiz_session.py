@@ -97,8 +97,8 @@ def test_numeric_answers_within_the_tolerance_are_right() -> None:
 
 
 def test_right_answers_are_shown_rounded_to_the_tolerance() -> None:
-    question = BANK.question("loss/bce-example")  # -ln 0.8 = 0.22314..., tolerance 0.001
-    assert instantiate(question, 0).right_answer == "0.223"
+    question = BANK.question("loss/multiclass-ce-example")  # -ln 0.2 = 1.6094..., tolerance 0.001
+    assert instantiate(question, 0).right_answer == "1.609"
     assert _instance("loss/mse-example").right_answer == "1.667"
     assert _instance("epochs-batches/mnist-batches").right_answer == "469"
 
@@ -177,3 +177,47 @@ def test_malformed_answers_files_are_explained(
     path.write_text(content, encoding="utf-8")
     with pytest.raises(AnswersFileError, match=message):
         read_answers_file(path, BANK)
+
+
+def test_a_wrong_multiple_choice_names_what_was_missed_and_what_was_wrongly_picked() -> None:
+    instance = _instance("activations/fixes-dying-relu", 3)
+    shown = {c.text: f"{'abcdefgh'[n]}) {c.text}" for n, c in enumerate(instance.choices)}
+    leaky, elu, smaller_lr, step, no_bias = (
+        shown[c.text] for c in BANK.question("activations/fixes-dying-relu").choices
+    )
+
+    def given(*choices: str) -> str:
+        return ",".join(c[0] for c in choices)
+
+    def listed(*choices: str) -> str:
+        return "; ".join(sorted(choices))
+
+    missed = answer(instance, given(leaky, elu))
+    assert missed.verdict == f"you missed 1 right choice: {smaller_lr}"
+    both = answer(instance, given(leaky, step, no_bias))
+    assert both.verdict == (
+        f"you missed 2 right choices: {listed(elu, smaller_lr)}; "
+        f"and wrongly picked {listed(step, no_bias)}"
+    )
+    extra = answer(instance, given(leaky, elu, smaller_lr, step))
+    assert extra.verdict == f"you wrongly picked {step}"
+    for outcome in (missed, both, extra):  # never the whole key again
+        assert "the answer is" not in outcome.verdict
+    message = build_result(BANK.topics["activations"], [extra], 0.1).checks[0].message
+    assert message.startswith(f"You wrongly picked {step}. Leaky ReLU and ELU")
+
+
+def test_relative_tolerances_scale_with_the_answer() -> None:
+    question = BANK.question("cnn/feature-map-memory")  # relative_tolerance = 0.005
+    assert (question.tolerance, question.relative_tolerance) == (0.0, 0.005)
+    by_size = sorted((instantiate(question, s) for s in range(60)), key=lambda i: i.answer)
+    small, large = by_size[0], by_size[-1]
+    assert small.answer < 5 < 100 < large.answer
+    for instance in (small, large):
+        assert instance.tolerance == pytest.approx(0.005 * instance.answer)
+        assert instance.hint == "a number; answers within 0.5% count"
+        assert instance.is_right(instance.answer * 1.004)
+        assert not instance.is_right(instance.answer * 1.006)
+        assert not instance.is_right(instance.answer * 1e6 / 2**20)  # MiB, not MB
+    for instance in (small, large):  # shown to 3 significant figures, as the text asks
+        assert float(instance.right_answer) == float(f"{instance.answer:.3g}")
