@@ -114,6 +114,7 @@ class Worker:
     hanging: dict[str, float] = field(default_factory=dict)
     sandbox: str = ""
     confined_reads: bool = False
+    isolated_network: bool = False
     _process: subprocess.Popen[bytes] | None = None
     _workdir: str | None = None
     _reader: Reader = field(default_factory=Reader)
@@ -323,6 +324,7 @@ class Worker:
             raise LearnerError("crash", "the worker did not start")
         self.sandbox = str(header.get("sandbox", ""))
         self.confined_reads = header.get("confined_reads") is True
+        self.isolated_network = header.get("isolated_network") is True
 
     def _receive(self, timeout: float, cut: bool) -> tuple[dict[str, Any], list[bytes]]:
         """The next message, waiting at most `timeout` s (`cut`: that is the budget's end)."""

@@ -1,8 +1,8 @@
 """The worker: the only process that runs a learner's code.
 
 It is started by `grader.worker.client.Worker` with a scrubbed environment in
-its own temporary folder, applies its resource limits, installs the import
-guard, then answers requests read from its stdin: load the learner's file,
+its own temporary folder, applies its resource limits, leaves the network
+(see `confine`), installs the import guard, then answers requests read from its stdin: load the learner's file,
 describe signatures, call a function, run a scenario. Replies go back on the
 original stdout as plain data (see `protocol`). The learner's prints are
 captured per request and truncated; the real file descriptors 0-2 point at
@@ -258,12 +258,19 @@ def main() -> None:
     sys.stdout = sys.__stdout__ = server.stdout  # type: ignore[misc]
     sys.stderr = sys.__stderr__ = server.stdout  # type: ignore[misc]
     apply_limits(config["limits"])
+    no_network = confine.isolate_network()
     confine.drop_capabilities()
     readable = confine.readable_paths(PROJECT_ROOT, config["allowed"])
     sandbox, confined_reads = confine.restrict([os.getcwd(), "/dev"], readable)
     server.guard.install()
     reader = Reader()
-    ready = {"ready": True, "sandbox": sandbox, "confined_reads": confined_reads}
+    ready = {
+        "ready": True,
+        "sandbox": sandbox,
+        "confined_reads": confined_reads,
+        "isolated_network": not no_network,
+        "network": no_network,
+    }
     channel_out.write(pack(ready, []))
     while True:
         request = reader.take()
