@@ -39,6 +39,15 @@ STAND_IN = "RanOutOfTimeEarlier"
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
 ENV_KEEP_PREFIXES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NVIDIA_", "CUDA_HOME")
 STARTUP_TIMEOUT_S = 60.0
+START_METHODS = ("forkserver", "spawn")
+
+
+def start_method_from_environment() -> str:
+    """How workers start: NEUROGRADE_WORKER_START, else from a fork server (see `forkserver`)."""
+    method = os.environ.get("NEUROGRADE_WORKER_START", "forkserver")
+    return method if method in START_METHODS else "forkserver"
+
+
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -115,7 +124,8 @@ class Worker:
     sandbox: str = ""
     confined_reads: bool = False
     isolated_network: bool = False
-    _process: subprocess.Popen[bytes] | None = None
+    start_method: str = field(default_factory=start_method_from_environment)
+    _process: Any = None  # a subprocess.Popen, or a forkserver.ForkedWorker
     _workdir: str | None = None
     _reader: Reader = field(default_factory=Reader)
     _loaded: bool = False
@@ -132,6 +142,9 @@ class Worker:
 
         The learner's file is copied into the worker's private folder and
         imported from there: the worker may read nothing else of the learner's.
+        The worker is forked by this process's fork server (with numpy, and
+        torch where the exercise allows it, already imported) or spawned as a
+        fresh interpreter; either way it confines itself the same way.
         """
         if self._process is not None:
             return
@@ -143,19 +156,26 @@ class Worker:
             "limits": vars(self.limits),
             "device": self.device,
         }
-        bootstrap = (
-            f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
-            "from grader.worker.server import main; main()"
-        )
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self._workdir,
-            env=scrubbed_environment(self._workdir),
-            start_new_session=True,
-        )
+        env = scrubbed_environment(self._workdir)
+        if self.start_method == "forkserver":
+            from grader.worker import forkserver
+
+            preload = ("numpy", "torch") if "torch" in self.allowed else ("numpy",)
+            self._process = forkserver.shared(preload).spawn(self._workdir, env, config)
+        else:
+            bootstrap = (
+                f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
+                "from grader.worker.server import main; main()"
+            )
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", bootstrap, json.dumps(config)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self._workdir,
+                env=env,
+                start_new_session=True,
+            )
         self._reader = Reader()
         self._loaded = False
 
@@ -163,8 +183,10 @@ class Worker:
         """Kill the worker and everything it started; remove its folder."""
         process, self._process = self._process, None
         if process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+            for kill in (os.killpg, os.kill):  # its group; itself, should it have left the group
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    if process.pid > 0:
+                        kill(process.pid, signal.SIGKILL)
             process.wait()
             for stream in (process.stdin, process.stdout):
                 if stream is not None:

@@ -247,8 +247,9 @@ def _same(array: np.ndarray, copy: np.ndarray) -> bool:
     return array.shape == copy.shape and bool(np.array_equal(array, copy, equal_nan=True))
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def main(config: dict[str, Any] | None = None) -> None:
+    """Serve requests; `config` as given on the command line (spawned) or by the fork server."""
+    config = json.loads(sys.argv[1]) if config is None else config
     channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
     channel_out = os.fdopen(os.dup(1), "wb", buffering=0)
     null = os.open(os.devnull, os.O_RDWR)
