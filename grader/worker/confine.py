@@ -126,13 +126,14 @@ def isolate_network() -> str:
     return ""
 
 
-def hide_this_process() -> bool:
+def hide_this_process(hide: bool = True) -> bool:
     """Make this process non-dumpable: other processes of the same user (a worker)
     can then neither read its /proc files, such as the environment holding
-    NEUROGRADE_SECRET, nor attach to it. True if it took effect."""
+    NEUROGRADE_SECRET, nor attach to it. True if it took effect. (`hide=False`:
+    dumpable again, as a fork of a hidden process that becomes a worker is.)"""
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+        return libc.prctl(_PR_SET_DUMPABLE, 0 if hide else 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

@@ -38,6 +38,7 @@ import tempfile
 import threading
 from typing import Any, BinaryIO
 
+from grader.worker import confine
 from grader.worker.client import PROJECT_ROOT, scrubbed_environment
 
 _MESSAGE = 1 << 20
@@ -190,6 +191,7 @@ def serve() -> None:
 
     from grader.worker import server as worker_server
 
+    confine.hide_this_process()  # no worker may attach to it and change what later forks run
     for name in setup["preload"]:
         importlib.import_module(name)
     control = socket.socket(fileno=setup["control"])
@@ -246,6 +248,7 @@ def _become_worker(main: Any, request: dict[str, Any], fds: list[int]) -> None:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         os.setsid()
+        confine.hide_this_process(False)  # as a spawned worker is
         null = os.open(os.devnull, os.O_RDWR)
         os.dup2(fds[0], 0)
         os.dup2(fds[1], 1)
