@@ -160,8 +160,8 @@ class Worker:
         if self.start_method == "forkserver":
             from grader.worker import forkserver
 
-            preload = ("numpy", "torch") if "torch" in self.allowed else ("numpy",)
-            self._process = forkserver.shared(preload).spawn(self._workdir, env, config)
+            server = forkserver.shared(forkserver.preload_for(self.allowed))
+            self._process = server.spawn(self._workdir, env, config)
         else:
             bootstrap = (
                 f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "

@@ -17,9 +17,11 @@ capabilities, Landlock, the import guard), as it does in a spawned worker.
 
 A fork server lives as long as the process that started it: it exits when
 that process closes its end of the control socket (at exit, or when it dies).
-Use `shared(preload)` to get the server of this process; `shutdown()` stops
-them all (a batch of grades in one process, such as an autograde job's
-grading process, shares one server per preload set).
+Use `shared(preload_for(allowed))` to get (and start) the server of this
+process; `shutdown()` stops them all. A batch of grades in one process, such
+as an autograde job's grading process, shares one server per preload set;
+calling `shared` when the process starts (a pool's initializer) warms it
+while other work goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from grader.worker import confine
@@ -154,6 +157,11 @@ class ForkedWorker:
             self._status = -1
             self.returncode = int(data) if data else None
         return self.returncode
+
+
+def preload_for(allowed: Sequence[str]) -> tuple[str, ...]:
+    """What the fork server of workers allowed to import `allowed` has imported."""
+    return ("numpy", "torch") if "torch" in allowed else ("numpy",)
 
 
 _SERVERS: dict[tuple[str, ...], ForkServer] = {}
