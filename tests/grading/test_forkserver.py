@@ -222,3 +222,21 @@ def test_shutdown_stops_the_fork_servers() -> None:
     assert server.alive()
     forkserver.shutdown()
     assert not server.alive()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("method", START_METHODS)
+def test_the_sandbox_suites_pass_with_either_start_method(method: str) -> None:
+    """Every sandbox and robustness test, with workers started one way (the default suite
+    runs them fork-served)."""
+    suites = sorted(str(p) for p in (ROOT / "tests" / "grading").glob("test_sandbox_*.py"))
+    env = dict(os.environ, NEUROGRADE_WORKER_START=method)
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", *suites, "tests/grading/test_robustness.py"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
