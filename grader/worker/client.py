@@ -40,6 +40,7 @@ ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES",
 ENV_KEEP_PREFIXES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NVIDIA_", "CUDA_HOME")
 STARTUP_TIMEOUT_S = 60.0
 START_METHODS = ("forkserver", "spawn")
+CRASH_WAIT_S = 2.0  # for a worker whose channel closed to exit by itself
 
 
 def start_method_from_environment() -> str:
@@ -382,7 +383,11 @@ class Worker:
 
     def _crashed(self) -> LearnerError:
         process = self._process
-        code = process.wait() if process is not None else None
+        try:
+            code = process.wait(timeout=CRASH_WAIT_S) if process is not None else None
+        except subprocess.TimeoutExpired:  # it closed its channel, and runs on: no waiting for it
+            self.close()
+            return LearnerError("crash", "the process running your code closed its channel")
         self.close()
         if code is not None and code < 0:
             name = signal.Signals(-code).name

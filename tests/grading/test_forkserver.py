@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.worker import Worker, forkserver
+from grader.worker import LearnerError, Worker, forkserver
 from grader.worker.client import START_METHODS, scrubbed_environment
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,7 +181,7 @@ def test_the_fork_server_holds_no_secret_and_goes_with_its_grader(
     script = f"""
 import sys, json, numpy as np
 sys.path.insert(0, {str(ROOT)!r})
-from grader.worker import Worker, forkserver
+from grader.worker import LearnerError, Worker, forkserver
 w = Worker(__import__("pathlib").Path({str(SOLUTION)!r}), "learner_activations", ("numpy",))
 w.call("relu", np.zeros(2))
 print(json.dumps([forkserver.shared(("numpy",))._process.pid, w._process.pid]), flush=True)
@@ -240,3 +240,33 @@ def test_the_sandbox_suites_pass_with_either_start_method(method: str) -> None:
         timeout=1200,
     )
     assert done.returncode == 0, done.stdout[-3000:]
+
+
+CLOSES_ITS_CHANNEL = """
+import os
+
+
+def close_and_loop(z):
+    for fd in range(3, 64):
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    while True:
+        pass
+"""
+
+
+def test_a_worker_that_closes_its_channel_and_runs_on_is_stopped(
+    tmp_path: Path, method: str
+) -> None:
+    """Its reply never comes and it never exits: the grader neither waits for it nor
+    leaves it running."""
+    (tmp_path / "closer.py").write_text(CLOSES_ITS_CHANNEL, "utf-8")
+    worker = Worker(tmp_path / "closer.py", "learner_closer", ("os",), start_method=method)
+    with worker:
+        worker.describe(["close_and_loop"])
+        pid = worker._process.pid
+        with pytest.raises(LearnerError, match="closed its channel"):
+            worker.call("close_and_loop", np.zeros(1))
+        assert not _alive(pid)
