@@ -162,8 +162,9 @@ class Worker:
             from grader.worker import forkserver
 
             server = forkserver.shared(forkserver.preload_for(self.allowed))
-            self._process = server.spawn(self._workdir, env, config)
-        else:
+            with contextlib.suppress(OSError):  # it is gone: start this worker the plain way
+                self._process = server.spawn(self._workdir, env, config)
+        if self._process is None:
             bootstrap = (
                 f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
                 "from grader.worker.server import main; main()"
@@ -284,6 +285,10 @@ class Worker:
         if self._loaded and self._process is not None:
             return
         self.start()
+        if self._process.pid < 0:  # the fork server went away before it forked this worker
+            self.close()
+            self.start_method = "spawn"
+            self.start()
         assert self._workdir is not None
         load = {"path": str(Path(self._workdir, self.path.name)), "hung": sorted(self.hanging)}
         try:

@@ -156,20 +156,26 @@ def test_closing_a_worker_kills_what_it_started(tmp_path: Path, method: str) -> 
     with probe_worker(tmp_path, method) as worker:
         child = worker.call("start_child", np.zeros(1))
         assert _alive(child)
-    assert not _alive(child)
+    assert _dies(child)
 
 
 def _alive(pid: int) -> bool:
-    """Running (not gone, not a zombie), waiting briefly for a kill to land."""
-    for _ in range(50):
-        try:
-            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        except OSError:
+    """Running: neither gone nor a zombie."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def _dies(*pids: int) -> bool:
+    """Whether all of `pids` stop running within a few seconds (a kill takes a moment to land)."""
+    deadline = time.monotonic() + 10
+    while any(_alive(pid) for pid in pids):
+        if time.monotonic() > deadline:
             return False
-        if state != "Z":
-            return True
         time.sleep(0.02)
-    return False
+    return True
 
 
 def test_the_fork_server_holds_no_secret_and_goes_with_its_grader(
@@ -197,10 +203,7 @@ sys.stdin.read()
     assert _alive(server) and _alive(worker)
     grader.send_signal(signal.SIGKILL)
     grader.wait()
-    deadline = time.monotonic() + 10
-    while (_alive(server) or _alive(worker)) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not _alive(server) and not _alive(worker)
+    assert _dies(server, worker)
 
 
 def test_a_crashed_fork_served_worker_is_reported_and_replaced(tmp_path: Path) -> None:
@@ -269,4 +272,14 @@ def test_a_worker_that_closes_its_channel_and_runs_on_is_stopped(
         pid = worker._process.pid
         with pytest.raises(LearnerError, match="closed its channel"):
             worker.call("close_and_loop", np.zeros(1))
-        assert not _alive(pid)
+        assert _dies(pid)
+
+
+def test_a_killed_fork_server_costs_no_grade(tmp_path: Path) -> None:
+    """Whether the next worker finds it dead or dying, that worker starts and is confined."""
+    for _ in range(3):
+        server = forkserver.shared(("numpy",))
+        os.kill(server._process.pid, signal.SIGKILL)
+        with Worker(SOLUTION, "learner_activations", ("numpy",)) as worker:
+            assert list(worker.call("relu", np.array([-1.0, 1.0]))) == [0.0, 1.0]
+            assert worker.isolated_network and worker.sandbox
