@@ -116,13 +116,12 @@ class ForkServer:
         return self._process.poll() is None
 
     def close(self) -> None:
-        """Stop the fork server (its workers are the grader's to stop)."""
+        """Stop the fork server at once: it holds nothing to save (its workers are the
+        grader's to stop), and an interpreter's clean exit with torch loaded is slow."""
         self._socket.close()
-        try:
-            self._process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
             self._process.kill()
-            self._process.wait()
+        self._process.wait()
         shutil.rmtree(self._folder, ignore_errors=True)
 
 
@@ -217,7 +216,7 @@ def serve() -> None:
             continue
         data, fds, _, _ = socket.recv_fds(control, _MESSAGE, 3)
         if not data:
-            return  # the grader is gone: so is the need for us
+            os._exit(0)  # the grader is gone: so is the need for us
         request = json.loads(data)
         try:
             pid = os.fork()
