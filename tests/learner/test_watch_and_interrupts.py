@@ -68,15 +68,19 @@ def test_only_grades_one_function(neurograde, spawn, workspace: Path, solution) 
     assert child.exitstatus == 130
 
 
-def _children(pid: int) -> list[int]:
-    found = []
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid`: the worker may be a grandchild (forked by the fork server)."""
+    parents = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            parents[int(stat.parent.name)] = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
             continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
+    found, frontier = [], [pid]
+    while frontier:
+        below = [child for child, parent in parents.items() if parent in frontier]
+        found += below
+        frontier = below
     return found
 
 
@@ -106,14 +110,18 @@ def test_ctrl_c_during_a_grade_exits_130_and_stops_the_worker(spawn, workspace: 
     deadline = time.monotonic() + 120
     # Interrupt once the learner's endless loop spins in the worker (half a second of its CPU
     # time), so the grader is surely waiting on it, whatever the machine's load.
-    while not any(_cpu_ticks(pid) > 50 for pid in _children(child.pid)):
+    while not any(_cpu_ticks(pid) > 50 for pid in _descendants(child.pid)):
         assert time.monotonic() < deadline, "the learner's code never ran"
         time.sleep(0.1)
-    workers = _children(child.pid)
+    workers = _descendants(child.pid)
     child.sendintr()
     child.expect_exact("Interrupted.")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 130
+    # The worker is killed at once; the fork server (if any) follows its grader out.
+    deadline = time.monotonic() + 30
+    while any(_state(pid) not in ("", "Z") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
     left = {pid: _state(pid) for pid in workers}
     assert all(state in ("", "Z") for state in left.values()), left  # gone, or dead and unreaped
