@@ -36,7 +36,9 @@ class GradeRequest:
 
 def resolve_device(name: str, requested: str) -> str:
     """numpy exercises run on the CPU; torch ones on CUDA when asked or when `auto` finds it."""
-    if name not in catalog.TORCH_EXERCISES or requested == "cpu":
+    forced = catalog.settings(name).device  # a course may force one
+    requested = requested if forced in (None, "auto") else forced
+    if not catalog.uses_torch(name) or requested == "cpu":
         return "cpu"
     import torch
 

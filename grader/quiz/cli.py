@@ -52,8 +52,10 @@ _WORKSPACE_HELP = (
 
 @functools.lru_cache(maxsize=1)
 def _bank() -> Bank:
+    from grader import catalog
+
     try:
-        return load_bank()
+        return catalog.bank() if catalog.course() else load_bank()
     except BankError as exc:
         click.echo(f"Error: the quiz bank is broken: {exc}", err=True)
         sys.exit(BROKEN_BANK_EXIT)
