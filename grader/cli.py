@@ -506,6 +506,7 @@ def assign_new(name: str, directory: Path) -> None:
 
 @assign.command("release")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@course_option
 def assign_release(directory: Path) -> None:
     """Write what learners get (the stubs and a README) into DIRECTORY."""
     from grader.assign import release
