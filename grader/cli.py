@@ -339,6 +339,9 @@ def solution(exercise: str, workspace: Path | None) -> None:
 
     name = names.exercise(exercise, catalog.available())
     ws = Workspace.find(workspace)
+    served = catalog.course()
+    if served is not None and not served.solutions_after_full_marks:
+        raise NotYet(f"the course {served.name!r} does not show its solutions")
     if not ws.full_marks(name):
         best = ws.entry(name).get("best_score")
         so_far = (

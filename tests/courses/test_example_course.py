@@ -128,3 +128,8 @@ def test_the_release_holds_the_courses_stubs_and_no_solution_line(tmp_path: Path
     assert files == ["README.md", "activations.py", "logistic.py", "neuron.py"]
     stub = (tmp_path / "out" / "logistic.py").read_text("utf-8")
     assert "raise NotImplementedError" in stub and "np.clip(p, eps, 1.0 - eps)" not in stub
+
+
+def test_solutions_are_shown_only_where_the_course_says_so(tmp_path: Path) -> None:
+    done = neurograde("solution", "neuron", "--workspace", str(tmp_path), "--course", str(EXAMPLE))
+    assert done.returncode == 1 and "does not show its solutions" in done.stderr
