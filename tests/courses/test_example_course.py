@@ -133,3 +133,9 @@ def test_the_release_holds_the_courses_stubs_and_no_solution_line(tmp_path: Path
 def test_solutions_are_shown_only_where_the_course_says_so(tmp_path: Path) -> None:
     done = neurograde("solution", "neuron", "--workspace", str(tmp_path), "--course", str(EXAMPLE))
     assert done.returncode == 1 and "does not show its solutions" in done.stderr
+
+
+def test_the_quiz_listing_is_the_courses_choice() -> None:
+    done = neurograde("quiz", "--course", str(EXAMPLE))
+    assert done.returncode == 0, done.stderr
+    assert "2 topics, 13 questions" in done.stdout and "logistic" in done.stdout
