@@ -76,16 +76,24 @@ def check_mutant(
 
 
 def check_quizzes() -> Iterator[Finding]:
-    """The quiz topics served load, and every answer key is consistent (bank.py's rules)."""
-    from grader.quiz.bank import BankError
+    """Every quiz file of the course loads with consistent answer keys (bank.py's rules),
+    and the topics course.toml lists all exist."""
+    from grader.quiz.bank import BankError, load_topic
 
+    served = catalog.course()
+    for path in served.own_topics() if served else []:
+        try:
+            topic = load_topic(path)
+        except BankError as error:
+            yield Finding(f"quiz:{path.stem}", "answer keys", False, f"{path}: {error}")
+            continue
+        yield Finding(f"quiz:{topic.id}", "answer keys", True, f"{len(topic.questions)} questions")
     try:
-        topics = catalog.bank().topics.values()
+        topics = list(catalog.bank().topics)
     except (BankError, CourseError) as error:
         yield Finding("quizzes", "topics", False, str(error))
         return
-    for topic in topics:
-        yield Finding(f"quiz:{topic.id}", "answer keys", True, f"{len(topic.questions)} questions")
+    yield Finding("quizzes", "topics", True, ", ".join(topics))
 
 
 def validate(names: list[str], quizzes: bool = False) -> Iterator[Finding]:

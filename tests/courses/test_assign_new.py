@@ -50,7 +50,10 @@ def test_validate_names_what_fails(tmp_path: Path) -> None:
         "FAIL tiny: mutant relu-keeps-negatives (10/10, no scored check failed, not diagnosed)"
         in done.stdout
     )
-    assert "FAIL quizzes: topics (broken.toml" in done.stdout
+    assert (
+        f"FAIL quiz:broken: answer keys ({tmp_path / 'quizzes' / 'broken.toml'}: broken.toml:"
+        in (done.stdout)
+    )
     checks.write_text("EXERCISE = None\n", "utf-8")
     done = neurograde("assign", "validate", "--course", str(tmp_path))
     assert done.returncode == 1
