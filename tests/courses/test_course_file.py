@@ -122,3 +122,19 @@ def test_the_example_course_file_is_the_one_documented() -> None:
     assert served.id == "nn-example"
     own = [e.name for e in served.exercises if e.folder is not None]
     assert own == ["logistic"]
+
+
+def test_a_courses_hidden_cases_are_seeded_by_its_id_too(example, monkeypatch) -> None:
+    from grader.checks.base import Context
+    from grader.session import GradeRequest, options_for
+
+    monkeypatch.setenv("NEUROGRADE_SECRET", "s3cret")
+    secret = options_for("logistic", GradeRequest(["logistic"], Path("."))).secret
+    assert secret == "s3cret:nn-example"
+
+    def draw(secret: str) -> float:
+        return Context("logistic", None, None, secret).rng("fit-hidden").random()  # type: ignore[arg-type]
+
+    assert draw(secret) != draw("s3cret")
+    monkeypatch.delenv("NEUROGRADE_COURSE")
+    assert options_for("neuron", GradeRequest(["neuron"], Path("."))).secret == "s3cret"
