@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 from grader import catalog, names
+from grader.gradebook.cli import register
 from grader.paths import EXERCISES
 from grader.workspace import HYPOTHESIS_HOME, Workspace
 
@@ -373,73 +374,6 @@ class NotYet(click.ClickException):
     exit_code = NOT_DONE
 
 
-@main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option(
-    "--exercise", "exercises", multiple=True, help="Grade only these exercises (default: all)."
-)
-@click.option(
-    "--jobs",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Submissions graded at once.",
-)
-@click.option(
-    "--shard", default="1/1", show_default=True, help="Grade only shard I of N (e.g. 2/4)."
-)
-@click.option("--merge", is_flag=True, help="PATHS are shard gradebooks (JSON) to join instead.")
-@click.option(
-    "--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True
-)
-@click.option(
-    "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the gradebook here."
-)
-@course_option
-def autograde(
-    paths: tuple[Path, ...],
-    exercises: tuple[str, ...],
-    jobs: int,
-    shard: str,
-    merge: bool,
-    fmt: str,
-    output: Path | None,
-) -> None:
-    """Grade every learner folder of SUBMISSIONS_DIR into one gradebook.
-
-    \b
-      neurograde autograde SUBMISSIONS_DIR [--jobs 2] [--output grades.csv]
-      neurograde autograde SUBMISSIONS_DIR --shard 2/4 --format json --output shard2.json
-      neurograde autograde --merge shard*.json --output grades.csv
-
-    Each sub-folder of SUBMISSIONS_DIR is one learner's workspace. Shards split
-    a course over CI machines; --merge joins their JSON gradebooks.
-    NEUROGRADE_SECRET seeds the hidden checks.
-    """
-    from grader import autograde as course
-
-    if merge:
-        try:
-            gradebook = course.merge([course.load(p) for p in paths])
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise click.UsageError(f"cannot merge: {error}") from None
-    else:
-        if len(paths) != 1 or not paths[0].is_dir():
-            raise click.UsageError("give one folder of submissions (one sub-folder per learner)")
-        known = catalog.available()
-        chosen = declarations(exercise_names(exercises) or known)
-        try:
-            shard_of = course.Shard.parse(shard)
-        except ValueError as error:
-            raise click.UsageError(str(error)) from None
-        gradebook = course.autograde(paths[0], chosen or known, shard_of, jobs)
-    text = course.dump(gradebook, fmt)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        output.write_text(text, encoding="utf-8")
-
-
 @main.group()
 @course_option
 def assign() -> None:
@@ -534,6 +468,9 @@ def assign_bundle(target: Path, torch: str, exercises: tuple[str, ...]) -> None:
     if unknown:
         raise click.UsageError(f"unknown exercise {unknown[0]!r}")
     click.echo(f"Wrote {bundle(target, torch, list(exercises))}: upload it as the autograder")
+
+
+register(main, assign, course_option)
 
 
 def _cuda_available(names: list[str]) -> bool:

@@ -52,6 +52,12 @@ UNCONFINED_READS = (
     "beyond its own (other submissions included); grade on Linux 5.13+ to confine it"
 )
 
+UNISOLATED_NETWORK = (
+    "sandbox: this machine's kernel refused the graded code a network namespace of its own, "
+    "so it had network access (it could have sent its inputs away); grade as root or where "
+    "unprivileged user namespaces are allowed to cut it off"
+)
+
 
 @dataclass(frozen=True)
 class Options:
@@ -104,6 +110,8 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         _diagnose(exercise, ctx, result)
         if worker.sandbox and not worker.confined_reads:
             result.errors.append(UNCONFINED_READS)
+        if worker.sandbox and not worker.isolated_network:
+            result.errors.append(UNISOLATED_NETWORK)
         if worker.refused and result.zeroed_by is None:
             result.zeroed_by = (
                 f"your code tried to import {worker.refused[0]!r}, which is not allowed"

@@ -90,7 +90,9 @@ def train_in_worker(
     timeout = max(MIN_TIMEOUT_S, SLOWER * reference_s)
     optimizers_path = code.sources["optimizers"][0]
     others = {
-        name: [str(path), text] for name, (path, text) in code.sources.items() if name != "optimizers"
+        name: [str(path), text]
+        for name, (path, text) in code.sources.items()
+        if name != "optimizers"
     }
     worker = Worker(
         path=optimizers_path,
@@ -108,8 +110,11 @@ def train_in_worker(
                 data,
                 grid,
                 snapshots,
+                about="the playground's training runs",
                 timeout=timeout,
             )
         except LearnerError as error:
-            message = error.message.removeprefix("LearnerFailure: ")
-            raise LearnerError(error.kind, message, error.where) from None
+            if error.message != "LearnerFailure":
+                raise
+            # the scenario's own words name the learner's exception, file and line
+            raise LearnerError(error.kind, error.said, error.where) from None

@@ -39,6 +39,16 @@ STAND_IN = "RanOutOfTimeEarlier"
 ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "SYSTEMROOT")
 ENV_KEEP_PREFIXES = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "NVIDIA_", "CUDA_HOME")
 STARTUP_TIMEOUT_S = 60.0
+START_METHODS = ("forkserver", "spawn")
+CRASH_WAIT_S = 2.0  # for a worker whose channel closed to exit by itself
+
+
+def start_method_from_environment() -> str:
+    """How workers start: NEUROGRADE_WORKER_START, else from a fork server (see `forkserver`)."""
+    method = os.environ.get("NEUROGRADE_WORKER_START", "forkserver")
+    return method if method in START_METHODS else "forkserver"
+
+
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
@@ -114,7 +124,9 @@ class Worker:
     hanging: dict[str, float] = field(default_factory=dict)
     sandbox: str = ""
     confined_reads: bool = False
-    _process: subprocess.Popen[bytes] | None = None
+    isolated_network: bool = False
+    start_method: str = field(default_factory=start_method_from_environment)
+    _process: Any = None  # a subprocess.Popen, or a forkserver.ForkedWorker
     _workdir: str | None = None
     _reader: Reader = field(default_factory=Reader)
     _loaded: bool = False
@@ -140,7 +152,10 @@ class Worker:
 
         The learner's file is copied into the worker's private folder when it
         is loaded (see `_ensure_loaded`) and imported from there: the worker may
-        read nothing else of the learner's.
+        read nothing else of the learner's. The worker is forked by this
+        process's fork server (with numpy, and torch where the exercise allows
+        it, already imported) or spawned as a fresh interpreter; either way it
+        confines itself the same way.
         """
         if self._process is not None:
             return
@@ -151,19 +166,27 @@ class Worker:
             "limits": vars(self.limits),
             "device": self.device,
         }
-        bootstrap = (
-            f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
-            "from grader.worker.server import main; main()"
-        )
-        self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, json.dumps(config)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self._workdir,
-            env=scrubbed_environment(self._workdir),
-            start_new_session=True,
-        )
+        env = scrubbed_environment(self._workdir)
+        if self.start_method == "forkserver":
+            from grader.worker import forkserver
+
+            server = forkserver.shared(forkserver.preload_for(self.allowed))
+            with contextlib.suppress(OSError):  # it is gone: start this worker the plain way
+                self._process = server.spawn(self._workdir, env, config)
+        if self._process is None:
+            bootstrap = (
+                f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
+                "from grader.worker.server import main; main()"
+            )
+            self._process = subprocess.Popen(
+                [sys.executable, "-I", "-c", bootstrap, json.dumps(config)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                cwd=self._workdir,
+                env=env,
+                start_new_session=True,
+            )
         self._reader = Reader()
         self._loaded = False
 
@@ -171,8 +194,10 @@ class Worker:
         """Kill the worker and everything it started; remove its folder."""
         process, self._process = self._process, None
         if process is not None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(process.pid, signal.SIGKILL)
+            for kill in (os.killpg, os.kill):  # its group; itself, should it have left the group
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    if process.pid > 0:
+                        kill(process.pid, signal.SIGKILL)
             process.wait()
             for stream in (process.stdin, process.stdout):
                 if stream is not None:
@@ -269,6 +294,10 @@ class Worker:
         if self._loaded and self._process is not None:
             return
         self.start()
+        if self._process.pid < 0:  # the fork server went away before it forked this worker
+            self.close()
+            self.start_method = "spawn"
+            self.start()
         assert self._workdir is not None
         # The file as it was at the first load of this grade: a worker booted early
         # (watch mode) grades the latest save, and a restarted one the same bytes.
@@ -337,6 +366,7 @@ class Worker:
             raise LearnerError("crash", "the worker did not start")
         self.sandbox = str(header.get("sandbox", ""))
         self.confined_reads = header.get("confined_reads") is True
+        self.isolated_network = header.get("isolated_network") is True
 
     def _receive(self, timeout: float, cut: bool) -> tuple[dict[str, Any], list[bytes]]:
         """The next message, waiting at most `timeout` s (`cut`: that is the budget's end)."""
@@ -372,7 +402,11 @@ class Worker:
 
     def _crashed(self) -> LearnerError:
         process = self._process
-        code = process.wait() if process is not None else None
+        try:
+            code = process.wait(timeout=CRASH_WAIT_S) if process is not None else None
+        except subprocess.TimeoutExpired:  # it closed its channel, and runs on: no waiting for it
+            self.close()
+            return LearnerError("crash", "the process running your code closed its channel")
         self.close()
         if code is not None and code < 0:
             name = signal.Signals(-code).name

@@ -7,6 +7,11 @@
   copy of the learner's file is), the Python installation with the libraries
   it imports, and the system's libraries and settings (`readable_paths`); it
   may write only inside its own folder, and signal only itself;
+- `isolate_network`: the worker moves into a network namespace of its own,
+  where only a loopback device exists (down), so the learner's code reaches
+  no network, not even the host's loopback (a private exercise's hidden
+  inputs cannot leave); as root directly, otherwise through an unprivileged
+  user namespace;
 - `hide_this_process`: the grader makes itself non-dumpable, so its
   environment (NEUROGRADE_SECRET) is out of the worker's reach.
 
@@ -61,8 +66,9 @@ _PR_CAPBSET_DROP = 24
 
 
 def drop_capabilities() -> bool:
-    """Give up every capability, now and across exec; True if this process had any to drop."""
-    if os.geteuid() != 0:
+    """Give up every capability, now and across exec; True if this process had any to drop
+    (as root, or in the user namespace `isolate_network` made)."""
+    if os.geteuid() != 0 and not _has_capabilities():
         return False
     try:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -77,13 +83,57 @@ def drop_capabilities() -> bool:
     return libc.syscall(number, header, data) == 0
 
 
-def hide_this_process() -> bool:
-    """Make this process non-dumpable: other processes of the same user (a worker)
-    can then neither read its /proc files, such as the environment holding
-    NEUROGRADE_SECRET, nor attach to it. True if it took effect."""
+def _has_capabilities() -> bool:
+    try:
+        with open("/proc/self/status", "rb") as status:
+            effective = next(line for line in status if line.startswith(b"CapEff:"))
+    except (OSError, StopIteration):
+        return False
+    return int(effective.split()[1], 16) != 0
+
+
+_CLONE_NEWNET = 0x40000000
+_CLONE_NEWUSER = 0x10000000
+
+
+def isolate_network() -> str:
+    """Move this process into a new network namespace (no device but a loopback, down).
+
+    As root (with CAP_SYS_ADMIN) directly; otherwise in a new user namespace
+    that maps this process's own user and group to themselves, so that files
+    keep their owners. Must run before `drop_capabilities` and `restrict`, in
+    a single-threaded process. Returns "" when it took effect, else why not.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
+        if libc.unshare(_CLONE_NEWNET) == 0:
+            return ""
+        uid, gid = os.getuid(), os.getgid()
+        if libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
+            return os.strerror(ctypes.get_errno())
+    except (OSError, AttributeError):
+        return "not Linux"
+    try:
+        for name, text in (
+            ("uid_map", f"{uid} {uid} 1"),
+            ("setgroups", "deny"),
+            ("gid_map", f"{gid} {gid} 1"),
+        ):
+            with open(f"/proc/self/{name}", "wb") as file:
+                file.write(text.encode())
+    except OSError:
+        pass  # the namespace holds all the same; unmapped ids only read as "nobody"
+    return ""
+
+
+def hide_this_process(hide: bool = True) -> bool:
+    """Make this process non-dumpable: other processes of the same user (a worker)
+    can then neither read its /proc files, such as the environment holding
+    NEUROGRADE_SECRET, nor attach to it. True if it took effect. (`hide=False`:
+    dumpable again, as a fork of a hidden process that becomes a worker is.)"""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_DUMPABLE, 0 if hide else 1, 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

@@ -1,8 +1,8 @@
 """The worker: the only process that runs a learner's code.
 
 It is started by `grader.worker.client.Worker` with a scrubbed environment in
-its own temporary folder, applies its resource limits, installs the import
-guard, then answers requests read from its stdin: load the learner's file,
+its own temporary folder, applies its resource limits, leaves the network
+(see `confine`), installs the import guard, then answers requests read from its stdin: load the learner's file,
 describe signatures, call a function, run a scenario. Replies go back on the
 original stdout as plain data (see `protocol`). The learner's prints are
 captured per request and truncated; the real file descriptors 0-2 point at
@@ -249,8 +249,9 @@ def _same(array: np.ndarray, copy: np.ndarray) -> bool:
     return array.shape == copy.shape and bool(np.array_equal(array, copy, equal_nan=True))
 
 
-def main() -> None:
-    config = json.loads(sys.argv[1])
+def main(config: dict[str, Any] | None = None) -> None:
+    """Serve requests; `config` as given on the command line (spawned) or by the fork server."""
+    config = json.loads(sys.argv[1]) if config is None else config
     channel_in = os.fdopen(os.dup(0), "rb", buffering=0)
     channel_out = os.fdopen(os.dup(1), "wb", buffering=0)
     null = os.open(os.devnull, os.O_RDWR)
@@ -260,12 +261,19 @@ def main() -> None:
     sys.stdout = sys.__stdout__ = server.stdout  # type: ignore[misc]
     sys.stderr = sys.__stderr__ = server.stdout  # type: ignore[misc]
     apply_limits(config["limits"])
+    no_network = confine.isolate_network()
     confine.drop_capabilities()
     readable = confine.readable_paths(PROJECT_ROOT, config["allowed"])
     sandbox, confined_reads = confine.restrict([os.getcwd(), "/dev"], readable)
     server.guard.install()
     reader = Reader()
-    ready = {"ready": True, "sandbox": sandbox, "confined_reads": confined_reads}
+    ready = {
+        "ready": True,
+        "sandbox": sandbox,
+        "confined_reads": confined_reads,
+        "isolated_network": not no_network,
+        "network": no_network,
+    }
     channel_out.write(pack(ready, []))
     while True:
         request = reader.take()

@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pexpect
 
+from grader import catalog
+
+NEURON_MAX = f"{sum(c.points for c in catalog.load('neuron').checks):g}"  # neuron's full marks
+
 CLEAR = "\x1b[2J"
 
 
@@ -27,7 +31,7 @@ def test_watch_grades_every_save_and_moves_on_after_full_marks(
     child.expect_exact("save it to grade again")
     (workspace / "neuron.py").write_text(solution("neuron"), "utf-8")
     child.expect_exact(CLEAR)
-    child.expect_exact("15 / 15")
+    child.expect_exact(f"{NEURON_MAX} / {NEURON_MAX}")
     child.expect_exact("full marks! moving on: now watching activations.py")
     (workspace / "activations.py").write_text(solution("activations"), "utf-8")
     child.expect_exact(CLEAR)
@@ -39,7 +43,7 @@ def test_watch_grades_every_save_and_moves_on_after_full_marks(
     child.close()
     assert child.exitstatus == 130
     progress = json.loads((workspace / ".neurograde" / "progress.json").read_text("utf-8"))
-    assert progress["neuron"]["attempts"] == 3 and progress["neuron"]["best_score"] == 15
+    assert progress["neuron"]["attempts"] == 3 and progress["neuron"]["best_score"] == float(NEURON_MAX)
     assert progress["activations"]["best_score"] == 28
 
 

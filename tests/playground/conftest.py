@@ -1,27 +1,14 @@
-"""Fixtures of the playground's tests: preset sessions, learner workspaces, headless Chromium."""
+"""Fixtures of the playground's tests: preset sessions, learner workspaces."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 def setup_for(preset: str, **options: object):
@@ -73,59 +60,3 @@ def finished_workspace(tmp_path: Path) -> Path:
     for name in ("activations", "losses", "optimizers"):
         Workspace(ws).record(name, "exercise", 1.0, 1.0)  # full marks
     return ws
-
-
-def _find_chromium() -> str | None:
-    for name in CHROMIUM_NAMES:
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def _install_chromium() -> str:
-    """Install Debian's chromium with apt-get; '' on success, else why not."""
-    if os.geteuid() != 0:
-        return "chromium is not installed and installing it needs root"
-    if not shutil.which("apt-get"):
-        return "chromium is not installed and there is no apt-get to install it"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    for command in (
-        ["apt-get", "update", "-qq"],
-        ["apt-get", "install", "-y", "-qq", "-o", "DPkg::Lock::Timeout=300", "chromium"],
-    ):
-        try:
-            done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900)
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"{' '.join(command[:2])} failed: {error}"
-        if done.returncode != 0:
-            return f"{' '.join(command[:2])} failed: {done.stderr.strip()[-300:]}"
-    return ""
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of a headless-capable Chromium, installed with apt-get where possible; else skip."""
-    found = _find_chromium()
-    if found is None:
-        why = _install_chromium()
-        found = _find_chromium()
-        if found is None:
-            pytest.skip(why or "chromium could not be installed")
-    return found
-
-
-@pytest.fixture
-def run_chromium(chromium: str, tmp_path: Path) -> Callable[..., subprocess.CompletedProcess]:
-    """`run_chromium(page, *flags)`: headless Chromium on a file with a fresh profile."""
-
-    def run(page: Path, *flags: str) -> subprocess.CompletedProcess:
-        profile = tmp_path / f"profile-{len(list(tmp_path.glob('profile-*')))}"
-        return subprocess.run(
-            [chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *flags, page.as_uri()],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    return run

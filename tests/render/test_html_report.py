@@ -106,28 +106,9 @@ document.body.setAttribute("data-title", document.title);
 CSP = re.compile(r'<meta http-equiv="Content-Security-Policy" content="([^"]*)">')
 
 
-def browse(chromium: str, page: Path, profile: Path) -> str:
+def browse(run_chromium, page: Path) -> str:
     """The DOM of `page` after headless Chromium loaded it and ran its scripts."""
-    done = subprocess.run(
-        [
-            chromium,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            f"--user-data-dir={profile}",
-            "--virtual-time-budget=5000",
-            "--dump-dom",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_chromium(page, "--virtual-time-budget=5000", "--dump-dom")
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout
 
@@ -170,13 +151,13 @@ def graded_report(tmp_path_factory: pytest.TempPathFactory, consumers) -> tuple[
 
 @pytest.mark.parametrize("keep_policy", [False, True], ids=["escaping-alone", "with-policy"])
 def test_in_chromium_no_learner_script_runs_and_every_plot_draws(
-    keep_policy: bool, graded_report: tuple[str, int], chromium: str, tmp_path: Path
+    keep_policy: bool, graded_report: tuple[str, int], run_chromium, tmp_path: Path
 ) -> None:
     report, plots = graded_report
     assert plots >= 4 and "onerror" in report
     page = tmp_path / "report.html"
     page.write_text(with_harness(report, keep_policy), "utf-8")
-    dom = browse(chromium, page, tmp_path / "profile")
+    dom = browse(run_chromium, page)
     assert "PWNED" not in re.search(r"<title>(.*?)</title>", dom, re.S).group(1)
     body = re.search(r"<body([^>]*)>", dom).group(1)
     title = re.search(r'data-title="([^"]*)"', body)
