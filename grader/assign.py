@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import shutil
 import zipfile
 from pathlib import Path
 
@@ -53,16 +52,16 @@ packages = {packages}
 
 
 def release(target: Path) -> list[Path]:
-    """Copy the stubs and a learner README into `target`; the files written."""
-    stubs = sorted(EXERCISES.glob("*.py"))
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for stub in stubs:
-        shutil.copyfile(stub, target / stub.name)
-        written.append(target / stub.name)
+    """Write the stubs (a course's own generated from its solutions) and a learner README
+    into `target`; the files written."""
     from grader import catalog
 
     names = catalog.available()
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in names:
+        (target / f"{name}.py").write_text(catalog.stub_text(name), "utf-8")
+        written.append(target / f"{name}.py")
     readme = target / "README.md"
     readme.write_text(RELEASE_README.format(first=names[0], names=", ".join(names)), "utf-8")
     return [*written, readme]

@@ -10,7 +10,6 @@ every command reads them the same way.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 import tempfile
 import traceback
@@ -34,6 +33,44 @@ WORKSPACE_HELP = (
     "Your workspace (default: $NEUROGRADE_WORKSPACE, ./exercises, the nearest folder "
     "made by `neurograde init`, else .)."
 )
+
+
+def _choose_course(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    """Serve the course in `value` (from --course or $NEUROGRADE_COURSE) to the command."""
+    if value is None:
+        return
+    from grader.course import CourseError
+
+    try:
+        catalog.use(value)
+    except CourseError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
+def course_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--course DIR` (else $NEUROGRADE_COURSE): grade a course's exercises, not the built-in ones."""
+    return click.option(
+        "--course",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar="NEUROGRADE_COURSE",
+        callback=_choose_course,
+        expose_value=False,
+        is_eager=True,
+        help="A course folder (course.toml); default: $NEUROGRADE_COURSE, else the built-in "
+        "exercises.",
+    )(command)
+
+
+def declarations(chosen: list[str]) -> list[str]:
+    """`chosen`, with each exercise's declaration loaded: a broken course exercise is a usage error."""
+    from grader.course import CourseError
+
+    for name in chosen:
+        try:
+            catalog.load(name)
+        except CourseError as error:
+            raise click.UsageError(str(error)) from None
+    return chosen
 
 
 def workspace_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -73,6 +110,7 @@ class LazyQuiz(click.Group):
 
 @click.group(cls=LazyQuiz, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="neurograde")
+@course_option
 def main() -> None:
     """neurograde: auto-graded exercises and quizzes on how neural networks work.
 
@@ -83,6 +121,7 @@ def main() -> None:
 
 @main.command("list")
 @workspace_option
+@course_option
 def list_command(workspace: Path | None) -> None:
     """Every exercise and quiz, with your status and best score so far."""
     ws = Workspace.find(workspace)
@@ -98,9 +137,7 @@ def list_command(workspace: Path | None) -> None:
         else:
             status, score = ("not graded yet" if present else "no file"), "-"
         rows.append((name, "exercise", status, score))
-    from grader.quiz.bank import load_bank
-
-    for topic in load_bank().topics.values():
+    for topic in catalog.bank().topics.values():
         entry = progress.get(f"quiz:{topic.id}", {})
         if "best_score" in entry:
             status = "all right" if ws.full_marks(f"quiz:{topic.id}") else "taken"
@@ -117,23 +154,28 @@ def list_command(workspace: Path | None) -> None:
 
 @main.command()
 @click.argument("directory", type=click.Path(path_type=Path))
+@course_option
 def init(directory: Path) -> None:
     """Copy the exercise stubs into a new workspace DIRECTORY."""
-    stubs = sorted(EXERCISES.glob("*.py"))
-    if not stubs:
-        raise click.UsageError(f"no exercise stubs found in {EXERCISES}")
-    clashes = [s.name for s in stubs if (directory / s.name).exists()]
+    served = catalog.available()
+    if catalog.course() is None:
+        stubs = sorted(EXERCISES.glob("*.py"))
+        if not stubs:
+            raise click.UsageError(f"no exercise stubs found in {EXERCISES}")
+        served = [s.stem for s in stubs if s.stem in served] or [s.stem for s in stubs]
+    clashes = [f"{n}.py" for n in served if (directory / f"{n}.py").exists()]
     if clashes:
         raise click.UsageError(
             f"{directory} already has {', '.join(clashes)}; refusing to overwrite"
         )
     directory.mkdir(parents=True, exist_ok=True)
-    for stub in stubs:
-        shutil.copyfile(stub, directory / stub.name)
+    for name in served:
+        (directory / f"{name}.py").write_text(catalog.stub_text(name), "utf-8")
     Workspace(directory).state_dir.mkdir(exist_ok=True)
+    first = served[0]
     click.echo(
-        f"Created {len(stubs)} exercises in {directory}.\n"
-        f"Next: cd {directory} && neurograde watch neuron   (or: neurograde grade neuron)"
+        f"Created {len(served)} exercises in {directory}.\n"
+        f"Next: cd {directory} && neurograde watch {first}   (or: neurograde grade {first})"
     )
 
 
@@ -159,6 +201,7 @@ def grading_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 help="Time limit in seconds for each call of your code.",
             ),
             click.option("--verbose", "-v", is_flag=True, help="List every check (text format)."),
+            course_option,
         ]
     ):
         command = option(command)
@@ -212,7 +255,7 @@ def grade(
 
     if grade_all == bool(exercises):
         raise click.UsageError("name the exercises to grade, or pass --all")
-    chosen = catalog.available() if grade_all else exercise_names(exercises)
+    chosen = declarations(catalog.available() if grade_all else exercise_names(exercises))
     function = only_function(only, chosen)
     ws = Workspace.find(workspace)
     if not grade_all:
@@ -259,7 +302,7 @@ def watch(
     if exercise is None:
         pending = [n for n in catalog.available() if not ws.full_marks(n)]
         exercise = (pending or catalog.available())[0]
-    name = names.exercise(exercise, catalog.available())
+    name = declarations([names.exercise(exercise, catalog.available())])[0]
     function = only_function(only, [name])
     ws.keep_hypothesis_here()
     request = GradeRequest(
@@ -276,6 +319,7 @@ def watch(
 @main.command()
 @click.argument("exercise")
 @workspace_option
+@course_option
 def hint(exercise: str, workspace: Path | None) -> None:
     """The next hint for EXERCISE: about the first function that fails, one more each time."""
     from grader.hint import next_hint
@@ -289,12 +333,16 @@ def hint(exercise: str, workspace: Path | None) -> None:
 @main.command()
 @click.argument("exercise")
 @workspace_option
+@course_option
 def solution(exercise: str, workspace: Path | None) -> None:
     """After full marks on EXERCISE: the reference beside your own code, function by function."""
     from grader.solution import side_by_side
 
     name = names.exercise(exercise, catalog.available())
     ws = Workspace.find(workspace)
+    served = catalog.course()
+    if served is not None and not served.solutions_after_full_marks:
+        raise NotYet(f"the course {served.name!r} does not show its solutions")
     if not ws.full_marks(name):
         best = ws.entry(name).get("best_score")
         so_far = (
@@ -311,6 +359,7 @@ def solution(exercise: str, workspace: Path | None) -> None:
 
 @main.command()
 @click.argument("exercise", required=False)
+@course_option
 def docs(exercise: str | None) -> None:
     """The contract of EXERCISE: its functions and what each must do (no EXERCISE: the conventions)."""
     from grader.docs import section
@@ -326,6 +375,7 @@ class NotYet(click.ClickException):
 
 
 @main.group()
+@course_option
 def assign() -> None:
     """Instructor tools: stubs, validation, the learners' release, the autograder bundle."""
 
@@ -341,12 +391,16 @@ def assign_stubs(check: bool) -> None:
 
 @assign.command("validate")
 @click.argument("exercises", nargs=-1)
+@course_option
 def assign_validate(exercises: tuple[str, ...]) -> None:
-    """Check that solutions score full marks, stubs zero, and every mutant is caught and named."""
+    """Check that solutions score full marks, stubs zero, every mutant is caught and named,
+    and (with a course) that its quiz topics load with consistent answer keys."""
     from grader.validate import validate
 
     bad = 0
-    for finding in validate(exercise_names(exercises) or catalog.available()):
+    chosen = exercise_names(exercises) or catalog.available()
+    quizzes = catalog.course() is not None and not exercises
+    for finding in validate(chosen, quizzes):
         bad += not finding.ok
         mark = (
             click.style("ok  ", fg="green")
@@ -360,8 +414,36 @@ def assign_validate(exercises: tuple[str, ...]) -> None:
     sys.exit(1 if bad else 0)
 
 
+@assign.command("new")
+@click.argument("name")
+@click.option(
+    "--course",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="NEUROGRADE_COURSE",
+    required=True,
+    help="The course folder to add the exercise to (made, with a course.toml, if missing).",
+)
+def assign_new(name: str, directory: Path) -> None:
+    """Scaffold exercises/NAME/ in a course: a tiny working exercise that validates at once."""
+    from grader.course import CourseError
+    from grader.scaffold import scaffold
+
+    try:
+        written = scaffold(directory, name, catalog.EXERCISES)
+    except CourseError as error:
+        raise click.UsageError(str(error)) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"Next: edit {directory / 'exercises' / name}/solution.py and checks.py, then\n"
+        f"      neurograde assign validate --course {directory}"
+    )
+
+
 @assign.command("release")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@course_option
 def assign_release(directory: Path) -> None:
     """Write what learners get (the stubs and a README) into DIRECTORY."""
     from grader.assign import release
@@ -388,11 +470,11 @@ def assign_bundle(target: Path, torch: str, exercises: tuple[str, ...]) -> None:
     click.echo(f"Wrote {bundle(target, torch, list(exercises))}: upload it as the autograder")
 
 
-register(main, assign)
+register(main, assign, course_option)
 
 
 def _cuda_available(names: list[str]) -> bool:
-    if not any(n in catalog.TORCH_EXERCISES for n in names):
+    if not any(catalog.uses_torch(n) for n in names):
         return True
     try:
         import torch

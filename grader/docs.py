@@ -34,7 +34,25 @@ def section(exercise: str | None, width: int = 100) -> str:
         conventions = next(text for name, text in parts.items() if name.startswith("Conventions"))
         listing = ", ".join(name for name in parts if not name.startswith("Conventions"))
         return f"{for_terminal(conventions, width)}\n\nExercises: {listing}. Run: neurograde docs EXERCISE"
+    if exercise not in parts:  # a course's own exercise: its solution's docstrings
+        return from_docstrings(exercise)
     return for_terminal(parts[exercise], width)
+
+
+def from_docstrings(exercise: str) -> str:
+    """The contract of a course's exercise: its solution's docstrings and signatures."""
+    import inspect
+
+    from grader import catalog
+
+    declared = catalog.load(exercise)
+    module = declared.reference_module
+    out = [f"{exercise} — {declared.title}", "", inspect.getdoc(module) or ""]
+    for name in declared.functions:
+        function = getattr(module, name)
+        doc = textwrap.indent(inspect.getdoc(function) or "", "      ")
+        out += ["", f"  {name}{inspect.signature(function)}", doc]
+    return "\n".join(out).strip()
 
 
 def for_terminal(markdown: str, width: int) -> str:

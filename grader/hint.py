@@ -11,7 +11,6 @@ run yet, or is missing, gets the exercise's general hints instead.
 from __future__ import annotations
 
 import textwrap
-from importlib.resources import files
 
 from grader import catalog
 from grader.render.text import terminal_width
@@ -25,8 +24,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 def function_hints(exercise: str) -> dict[str, list[str]]:
     """Function -> its hints, in the order they are given."""
-    path = files("grader").joinpath("hints", f"{exercise}.toml")
-    if not path.is_file():
+    path = catalog.hints_file(exercise)
+    if path is None:
         return {}
     return {name: list(hints) for name, hints in tomllib.loads(path.read_text("utf-8")).items()}
 

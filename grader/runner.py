@@ -44,7 +44,7 @@ def examples_from_environment() -> int:
 
 def budget_s(name: str) -> float:
     """Default time budget of a whole grade of `name` (its checks and diagnoses)."""
-    return 120.0 if name in catalog.TORCH_EXERCISES else 30.0
+    return 120.0 if catalog.uses_torch(name) else 30.0
 
 
 UNCONFINED_READS = (

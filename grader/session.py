@@ -9,7 +9,7 @@ status is then 3.
 from __future__ import annotations
 
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from grader import catalog
@@ -36,7 +36,9 @@ class GradeRequest:
 
 def resolve_device(name: str, requested: str) -> str:
     """numpy exercises run on the CPU; torch ones on CUDA when asked or when `auto` finds it."""
-    if name not in catalog.TORCH_EXERCISES or requested == "cpu":
+    forced = catalog.settings(name).device  # a course may force one
+    requested = requested if forced in (None, "auto") else forced
+    if not catalog.uses_torch(name) or requested == "cpu":
         return "cpu"
     import torch
 
@@ -44,13 +46,15 @@ def resolve_device(name: str, requested: str) -> str:
 
 
 def options_for(name: str, request: GradeRequest) -> Options:
-    """How `name` is graded for this request."""
-    return Options.from_environment(
+    """How `name` is graded for this request (a course's hidden cases are seeded by its id too)."""
+    options = Options.from_environment(
         device=resolve_device(name, request.device),
         timeout_s=request.timeout_s,
         budget_s=request.budget_s,
         only=request.only,
     )
+    served = catalog.course()
+    return replace(options, secret=f"{options.secret}:{served.id}") if served else options
 
 
 def grade_all(request: GradeRequest, record: bool = True) -> RunResult:

@@ -61,8 +61,11 @@ def make_stub(source: str, name: str = "") -> str:
     return "".join(out)
 
 
-def stub_text(solution: Path) -> str:
-    return HEADER.format(stem=solution.stem) + make_stub(solution.read_text("utf-8"), solution.name)
+def stub_text(solution: Path, stem: str | None = None) -> str:
+    """The learner's file for `solution` (a course names its exercise by folder: `stem`)."""
+    return HEADER.format(stem=stem or solution.stem) + make_stub(
+        solution.read_text("utf-8"), str(solution)
+    )
 
 
 def main(argv: list[str]) -> int:

@@ -31,8 +31,8 @@ class Loaded:
 
 
 def exercise_order(names: Iterable[str]) -> list[str]:
-    """Curriculum order, then any other exercise by name."""
-    known = {name: i for i, name in enumerate(catalog.EXERCISES)}
+    """The course's (or the curriculum's) order, then any other exercise by name."""
+    known = {name: i for i, name in enumerate(catalog.available())}
     return sorted(set(names), key=lambda n: (known.get(n, len(known)), n))
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -284,8 +286,13 @@ def assign_ci(
         click.echo(f"Wrote {path}")
 
 
-def register(main: click.Group, assign: click.Group) -> None:
-    """Put the course commands on the `neurograde` group and `neurograde assign`."""
+def register(
+    main: click.Group, assign: click.Group, course_option: Callable[[click.Command], Any]
+) -> None:
+    """Put the course commands on the `neurograde` group and `neurograde assign`;
+    each takes `--course` (`course_option`) like every other command."""
+    for command in (autograde, report, assign_ci):
+        course_option(command)
     main.add_command(autograde)
     main.add_command(report)
     assign.add_command(assign_ci)

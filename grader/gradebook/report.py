@@ -19,7 +19,6 @@ from typing import Any
 from grader import catalog
 from grader.gradebook.books import Loaded
 from grader.gradebook.similarity import flags
-from grader.paths import EXERCISES
 
 REPORT_SCHEMA = "neurograde.report/1"
 BINS = 10
@@ -154,26 +153,31 @@ def _similar(
     found = []
     for name in names:
         sources = {who: text for (who, ex), text in loaded.sources.items() if ex == name}
-        base = EXERCISES / f"{name}.py"
         options = {} if threshold is None else {"threshold": threshold}
         found += flags(
             name,
             sources,
-            base.read_text("utf-8") if base.is_file() else "",
+            _stub(name),
             _references(name),
             **options,
         )
     return [f.to_json() for f in found]
 
 
+def _stub(name: str) -> str:
+    """The learner's starting file: code every submission shares by design."""
+    try:
+        return catalog.stub_text(name)
+    except (OSError, KeyError):
+        return ""
+
+
 def _references(name: str) -> tuple[str, ...]:
-    """The reference module's source (and the solution's, in a checkout)."""
+    """The reference module's source (and the solution's, in a checkout or a course)."""
     import importlib.util
 
-    from grader.paths import SOLUTIONS
-
     texts = []
-    solution = SOLUTIONS / f"{name}.py"
+    solution = catalog.solution_file(name)
     if solution.is_file():
         texts.append(solution.read_text("utf-8"))
     try:

@@ -23,6 +23,7 @@ from pathlib import Path
 import click
 
 from grader import names
+from grader.cli import course_option
 from grader.quiz.bank import Bank, BankError, Topic, load_bank
 from grader.quiz.export import FORMATS, export_bank
 from grader.quiz.render import render, use_color
@@ -52,8 +53,10 @@ _WORKSPACE_HELP = (
 
 @functools.lru_cache(maxsize=1)
 def _bank() -> Bank:
+    from grader import catalog
+
     try:
-        return load_bank()
+        return catalog.bank() if catalog.course() else load_bank()
     except BankError as exc:
         click.echo(f"Error: the quiz bank is broken: {exc}", err=True)
         sys.exit(BROKEN_BANK_EXIT)
@@ -81,6 +84,7 @@ class QuizGroup(click.Group):
     type=click.Path(path_type=Path),
     help=_WORKSPACE_HELP,
 )
+@course_option
 @click.pass_context
 def quiz(ctx: click.Context, workspace: Path | None) -> None:
     """Knowledge-check quizzes: why mini-batches, what an epoch is, when classical
