@@ -69,14 +69,22 @@ class Options:
     secret: str = PUBLIC_SEED
     budget_s: float | None = None
     only: str | None = None  # grade just the checks about this function
+    course: str = ""  # the course's id, when a course is served
+    learner: str = ""  # whose submission this is (NEUROGRADE_LEARNER), when known
 
     def selects(self, check: Check) -> bool:
         return self.only is None or names.owner(check.id, check.uses) == self.only
 
+    def hidden_seed(self) -> str:
+        """What seeds the hidden cases, with the exercise and the check id (courses.md):
+        the secret, then the course id and the learner id where there are ones."""
+        return ":".join(part for part in (self.secret, self.course, self.learner) if part)
+
     @classmethod
     def from_environment(cls, **overrides: object) -> Options:
         secret = os.environ.get("NEUROGRADE_SECRET") or PUBLIC_SEED
-        return cls(secret=secret, **overrides)  # type: ignore[arg-type]
+        learner = os.environ.get("NEUROGRADE_LEARNER", "")
+        return cls(secret=secret, learner=learner, **overrides)  # type: ignore[arg-type]
 
 
 def grade(name: str, path: Path, options: Options) -> ExerciseResult:
@@ -101,7 +109,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
             exercise=exercise.name,
             learner=WorkerSubject(worker),
             reference=ModuleSubject(exercise.reference_module),
-            secret=options.secret,
+            secret=options.hidden_seed(),
             device=options.device,
             max_examples=options.max_examples,
         )

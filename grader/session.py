@@ -54,7 +54,7 @@ def options_for(name: str, request: GradeRequest) -> Options:
         only=request.only,
     )
     served = catalog.course()
-    return replace(options, secret=f"{options.secret}:{served.id}") if served else options
+    return replace(options, course=served.id) if served else options
 
 
 def grade_all(request: GradeRequest, record: bool = True) -> RunResult:

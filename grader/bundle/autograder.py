@@ -56,6 +56,9 @@ def grade_submission(root: Path) -> dict[str, Any]:
 
     hide_this_process()  # the learner's code may not read the secret from our environment
     names = read_config(root / "source" / CONFIG)
+    learner = submitter(root / "submission_metadata.json")
+    if learner:
+        os.environ["NEUROGRADE_LEARNER"] = learner  # hidden cases seeded per learner
     workspace = root / "workspace"
     notes = gather(root / "submission", names, workspace)
     run = grade_all(GradeRequest(names=names, workspace=workspace, device="cpu"), record=False)
@@ -73,6 +76,16 @@ def read_config(path: Path) -> list[str]:
         os.environ["NEUROGRADE_SECRET"] = secret
         path.write_text(json.dumps(config, indent=2) + "\n", "utf-8")
     return list(config["exercises"])
+
+
+def submitter(metadata: Path) -> str:
+    """The submitter's Gradescope id, from the `submission_metadata.json` Gradescope writes
+    (a group submission is seeded by its first member); '' when there is none."""
+    try:
+        users = json.loads(metadata.read_text("utf-8")).get("users") or []
+        return str(users[0]["id"]) if users and users[0].get("id") is not None else ""
+    except (OSError, ValueError, AttributeError, KeyError, TypeError):
+        return ""
 
 
 def gather(submission: Path, names: list[str], workspace: Path) -> list[str]:

@@ -156,7 +156,8 @@ class Context:
     max_examples: int = 30
 
     def rng(self, check_id: str) -> np.random.Generator:
-        """The hidden cases' generator: a function of the secret and the check."""
+        """The hidden cases' generator: a function of the secret (with the course and
+        learner ids, see `Options.hidden_seed`), the exercise and the check."""
         digest = hashlib.sha256(f"{self.secret}:{self.exercise}:{check_id}".encode()).digest()
         return np.random.default_rng(int.from_bytes(digest[:8], "big"))
 
