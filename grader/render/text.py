@@ -34,6 +34,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _EXPECTED = re.compile(
     r"^(?P<what>.*?)\.? Expected (?P<expected>.+), received (?P<received>.+)$", re.S
 )
+_VALUE = re.compile(r"^(?:(?P<what>[^:\n]+): )?expected (?P<expected>[^\n]+), received (?P<received>[^\n]+)$")
 
 
 def clean(text: str) -> str:
@@ -141,9 +142,9 @@ def _function_report(name: str, failed: list[CheckResult], total: int) -> Functi
     values = []
     if first.counterexample:
         values.append(Value("input", clean(first.counterexample)))
-    match = _EXPECTED.match(what)
-    if match and "\n" not in match["what"]:
-        what = match["what"]
+    match = _EXPECTED.match(what) or _VALUE.match(what.strip())
+    if match and "\n" not in (match["what"] or ""):
+        what = match["what"] or "wrong value"
         values += [Value("expected", match["expected"]), Value("received", match["received"])]
     if not_run(first):
         what = what[len(NOT_RUN) :].strip()

@@ -152,3 +152,19 @@ def test_values_are_cut_to_the_width_and_learner_text_is_defused() -> None:
 def test_verbose_lists_every_check() -> None:
     report = render(RunResult([full_marks("losses")]), "text", verbose=True)
     assert report.count("PASS") == len(full_marks("losses").checks)
+
+
+def test_a_failure_reads_what_then_input_then_expected_and_received_then_cause(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "neuron.py"
+    source = (ROOT / "solutions" / "neuron.py").read_text("utf-8")
+    wrong = source.replace("return float(np.dot(w, x) + b)", "return float(np.dot(w, x))")
+    assert wrong != source
+    path.write_text(wrong, "utf-8")
+    lines = [line.strip() for line in text(grade("neuron", path, Options())).splitlines()]
+    order = [
+        next(i for i, line in enumerate(lines) if line.startswith(label))
+        for label in ("weighted_sum-", "input:", "expected:", "received:", "likely cause:")
+    ]
+    assert order == sorted(order), lines
