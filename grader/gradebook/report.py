@@ -11,7 +11,6 @@ plots, and is imported only for html.
 from __future__ import annotations
 
 import io
-import re
 import statistics
 from collections import Counter, defaultdict
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from grader import catalog
 from grader.gradebook.books import Loaded
 from grader.gradebook.similarity import flags
+from grader.render.escape import markdown_text
 
 REPORT_SCHEMA = "neurograde.report/1"
 BINS = 10
@@ -192,14 +192,6 @@ def _references(name: str) -> tuple[str, ...]:
 
 # -- rendering ---------------------------------------------------------------
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>|~&])")
-
-
-def markdown_escape(text: object) -> str:
-    """Learner ids are folder names: any markdown in them is shown, not rendered."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
-
-
 def _environment(autoescape: bool) -> Any:
     import jinja2
 
@@ -211,7 +203,8 @@ def _environment(autoescape: bool) -> Any:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["md"] = markdown_escape
+    # learner ids are folder names: any markdown in them is shown, not rendered
+    env.filters["md"] = lambda value: markdown_text(str(value))
     env.filters["number"] = lambda v: "-" if v is None else f"{v:g}"
     return env
 
