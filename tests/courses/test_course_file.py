@@ -129,7 +129,8 @@ def test_a_courses_hidden_cases_are_seeded_by_its_id_too(example, monkeypatch) -
     from grader.session import GradeRequest, options_for
 
     monkeypatch.setenv("NEUROGRADE_SECRET", "s3cret")
-    secret = options_for("logistic", GradeRequest(["logistic"], Path("."))).secret
+    monkeypatch.delenv("NEUROGRADE_LEARNER", raising=False)
+    secret = options_for("logistic", GradeRequest(["logistic"], Path("."))).hidden_seed()
     assert secret == "s3cret:nn-example"
 
     def draw(secret: str) -> float:
@@ -137,4 +138,4 @@ def test_a_courses_hidden_cases_are_seeded_by_its_id_too(example, monkeypatch) -
 
     assert draw(secret) != draw("s3cret")
     monkeypatch.delenv("NEUROGRADE_COURSE")
-    assert options_for("neuron", GradeRequest(["neuron"], Path("."))).secret == "s3cret"
+    assert options_for("neuron", GradeRequest(["neuron"], Path("."))).hidden_seed() == "s3cret"
