@@ -73,7 +73,13 @@ def test_autograde_of_two_submissions_under_the_course(tmp_path: Path) -> None:
         SOLUTION.read_text("utf-8").replace("sigmoid(X @ w + b)", "sigmoid(X @ w)"), "utf-8"
     )
     done = neurograde(
-        "autograde", str(tmp_path / "subs"), "--jobs", "2", NEUROGRADE_COURSE=str(EXAMPLE)
+        "autograde",
+        str(tmp_path / "subs"),
+        "--jobs",
+        "2",
+        "--store",
+        str(tmp_path / "gradebook.sqlite"),
+        NEUROGRADE_COURSE=str(EXAMPLE),
     )
     assert done.returncode == 0, done.stderr
     rows = {row["submission"]: row for row in csv.DictReader(io.StringIO(done.stdout))}
