@@ -201,8 +201,19 @@ class Recording:
     reference: list[Entry] = field(default_factory=list)
     sound: bool = True
 
-    def note(self, example: Any) -> None:
-        try:
-            self.examples.append(duplicate(example))
-        except Uncopyable:
-            self.sound = False
+    def judging(self, body: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
+        """`body`, keeping a copy of every example it judges; an example it does not judge
+        (an error, a rejection) or cannot copy leaves the recording unsound."""
+
+        def judged(ctx: Any, example: Any) -> Any:
+            try:
+                self.examples.append(duplicate(example))
+            except Uncopyable:
+                self.sound = False
+            try:
+                return body(ctx, example)
+            except BaseException:
+                self.sound = False
+                raise
+
+        return judged
