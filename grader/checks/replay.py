@@ -16,7 +16,9 @@ without replay (a nondeterministic or stateful file gets today's verdict).
 A check is recorded only from a run in which every example was judged
 (nothing rejected, no error) and every example could be copied; examples
 drawn interactively (`st.data()`) are never replayed. `NEUROGRADE_REPLAY=0`
-turns replay off.
+turns replay off. Hypothesis seeds a derandomized run from the source of the
+test function, so `property_check`'s `prop` must keep its source: a changed
+one changes every example, replay or not.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,21 +39,20 @@ def enabled() -> bool:
     return os.environ.get(VARIABLE, "1") != "0"
 
 
-def seeded() -> AbstractContextManager[None]:
-    """The seeding hypothesis gives every test case (`random`, numpy's global generator)."""
-    try:
-        from hypothesis.internal.entropy import deterministic_PRNG
-    except ImportError:  # pragma: no cover - hypothesis moved it: replay stays off
-        return nullcontext()
-    return deterministic_PRNG()
-
-
 def available() -> bool:
+    """Whether this hypothesis still has the seeding replay needs (else replay stays off)."""
     try:
         from hypothesis.internal.entropy import deterministic_PRNG  # noqa: F401
     except ImportError:  # pragma: no cover
         return False
     return True
+
+
+def seeded() -> AbstractContextManager[None]:
+    """The seeding hypothesis gives every test case (`random`, numpy's global generator)."""
+    from hypothesis.internal.entropy import deterministic_PRNG
+
+    return deterministic_PRNG()
 
 
 class Uncopyable(Exception):

@@ -146,3 +146,42 @@ def test_a_stateful_or_mutating_learner_gets_todays_verdict(tail: str, tmp_path:
         graded("activations", catalog.solution_file("activations"), replaying=True)["score"]
         == (expected["max_score"])
     )
+
+
+def test_only_a_passing_fully_judged_run_is_recorded() -> None:
+    """Interactive draws (`st.data()`) and rejected examples are never replayed; a
+    passing run with plain examples is, under its max_examples only."""
+    import types
+
+    from hypothesis import assume
+    from hypothesis import strategies as st
+
+    from grader.checks.base import Context, ModuleSubject, property_check
+
+    module = types.ModuleType("plain")
+    subject = ModuleSubject(module)
+
+    def interactive(ctx: Context, data: Any) -> None:
+        data.draw(st.integers())
+
+    def rejecting(ctx: Context, x: int) -> None:
+        assume(x != 0)  # hypothesis tries 0 first
+
+    def plain(ctx: Context, x: int) -> None:
+        return None
+
+    for body, strategy, kept in [
+        (interactive, st.data(), False),
+        (rejecting, st.integers(), False),
+        (plain, st.integers(), True),
+    ]:
+        check = property_check("c", "t", ["f"], strategy, body)
+        recordings = replay._STORES[-1]
+        ctx = Context("e", subject, subject, "secret", max_examples=5)
+        assert check.run(ctx).passed
+        assert bool(recordings) == kept
+        if kept:
+            (recording,) = recordings.values()
+            assert len(recording.examples) == 5
+            assert check.run(Context("e", subject, subject, "s", max_examples=6)).passed
+            assert len(recordings) == 2
