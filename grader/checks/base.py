@@ -24,6 +24,8 @@ same plain data, so one check body serves every side.
 from __future__ import annotations
 
 import contextvars
+import copy
+import dataclasses
 import hashlib
 import importlib
 import inspect
@@ -36,6 +38,7 @@ from typing import Any, ClassVar, Literal, Protocol
 
 import numpy as np
 
+from grader.checks import replay
 from grader.checks.compare import ATOL, RTOL, difference, show
 from grader.result import Series, TextFields
 from grader.worker import LearnerError, Worker
@@ -359,11 +362,63 @@ def property_check(
     meets the same examples; the last failing example hypothesis replays is
     its shrunk one, and that is what the learner sees.
     """
+    import hypothesis
     from hypothesis import HealthCheck, Phase, given, settings
     from hypothesis.errors import Flaky
 
+    recorded = replay.store()
+    judge_body = body
+
+    def key(ctx: Context) -> tuple[Any, ...] | None:
+        """What the examples and the reference's answers depend on; None: no replay."""
+        if (
+            not (replay.enabled() and replay.available())
+            or type(ctx.reference) is not ModuleSubject
+        ):
+            return None
+        module = ctx.reference.module
+        return (ctx.exercise, ctx.max_examples, ctx.device, hypothesis.__version__, module)
+
     def run(ctx: Context) -> Verdict:
+        at = key(ctx)
+        recording = recorded.get(at) if at is not None else None
+        if recording is None:
+            return explore(ctx, at, None)
+        learner = replay.Logging(ctx.learner, [])
+        if replays(ctx, recording, learner):
+            return PASS
+        return explore(ctx, None, learner.log if learner.sound else None)
+
+    def replays(ctx: Context, recording: replay.Recording, learner: replay.Logging) -> bool:
+        """Whether every recorded example passes again (the learner's answers go to its log)."""
+        again = dataclasses.replace(
+            ctx, learner=learner, reference=replay.Serving(ctx.reference, recording.reference)
+        )
+        for example in recording.examples:
+            try:
+                with replay.seeded():
+                    if body(again, copy.deepcopy(example)) is not None:
+                        return False
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException:
+                return False
+        return True
+
+    def explore(ctx: Context, at: tuple[Any, ...] | None, answered: list[Any] | None) -> Verdict:
+        """Hypothesis's run; recorded under `at` if it passes, the learner's calls in
+        `answered` answered from there."""
         failures: list[tuple[Any, str | Failure]] = []
+        recording = replay.Recording() if at is not None else None
+        if answered is not None:
+            ctx = dataclasses.replace(ctx, learner=replay.Serving(ctx.learner, answered))
+        # `prop` reads as it did before replay: hypothesis derives its derandomized seed from
+        # its source, so the examples (and verdicts) stay those of earlier versions.
+        body = judge_body
+        if recording is not None:
+            reference = replay.Logging(ctx.reference, recording.reference)
+            ctx = dataclasses.replace(ctx, reference=reference)
+            body = recording.judging(judge_body)
 
         @settings(
             max_examples=ctx.max_examples,
@@ -399,6 +454,8 @@ def property_check(
                 "deterministic (does it keep state between calls, or draw random numbers?)"
             )
             return verdict
+        if at is not None and recording is not None and recording.sound and reference.sound:
+            recorded[at] = recording
         return PASS
 
     return Check(id, "property", title, tuple(uses), run, points)
