@@ -159,10 +159,9 @@ def init(directory: Path) -> None:
     """Copy the exercise stubs into a new workspace DIRECTORY."""
     served = catalog.available()
     if catalog.course() is None:
-        stubs = sorted(EXERCISES.glob("*.py"))
-        if not stubs:
+        served = [name for name in served if (EXERCISES / f"{name}.py").is_file()]
+        if not served:
             raise click.UsageError(f"no exercise stubs found in {EXERCISES}")
-        served = [s.stem for s in stubs if s.stem in served] or [s.stem for s in stubs]
     clashes = [f"{n}.py" for n in served if (directory / f"{n}.py").exists()]
     if clashes:
         raise click.UsageError(

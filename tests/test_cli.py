@@ -48,7 +48,9 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
 
 def test_init_copies_the_stubs_and_refuses_to_overwrite(tmp_path: Path) -> None:
     target = tmp_path / "work"
-    assert neurograde("init", str(target)).returncode == 0
+    made = neurograde("init", str(target))
+    assert made.returncode == 0
+    assert "neurograde watch neuron" in made.stdout  # the curriculum's first exercise, not a-z
     assert sorted(p.name for p in target.glob("*.py")) == sorted(
         p.name for p in (ROOT / "exercises").glob("*.py")
     )
