@@ -8,6 +8,8 @@ has, the bundled neurograde installed into a fresh venv); then
 `run_autograder` grades real submissions and every results.json is validated
 against Gradescope's documented format (tests/gradescope/results.schema.json).
 This is the only test of the bundle: what it holds is proven by what it does.
+A second bundle, `--course examples/course`, proves that the autograder serves
+the bundled course: its exercises, order and points, its misconceptions.
 """
 
 from __future__ import annotations
@@ -441,3 +443,31 @@ def test_a_bundled_course_names_the_mistake(course_autograder: Path) -> None:
     score, maximum = scores(results, "logistic")
     assert maximum == 30 and 0 < score < 30
     assert "Likely misconceptions: bias-forgotten" in results["output"]
+
+
+def landlock() -> bool:
+    """Whether this kernel offers landlock, which confines a worker's reads to its folder."""
+    import ctypes
+
+    try:
+        abi = ctypes.CDLL(None, use_errno=True).syscall(
+            444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)
+        )
+    except (OSError, AttributeError):
+        return False
+    return abi >= 1
+
+
+@pytest.mark.skipif(not landlock(), reason="reads are confined only with landlock")
+def test_a_bundled_course_keeps_its_solutions_from_the_learner(course_autograder: Path) -> None:
+    solution = course_autograder / "source" / "course" / "exercises" / "logistic" / "solution.py"
+    spy = (
+        "try:\n"
+        f"    seen = open({str(solution)!r}).read()\n"
+        "except OSError as refused:\n"
+        "    seen = type(refused).__name__\n"
+        "raise ValueError('spy saw ' + seen)\n"
+    )
+    results = run_autograder(course_autograder, {"logistic.py": spy}, learner="1234567")
+    assert "spy saw PermissionError" in json.dumps(results)
+    assert "np.exp(-np.abs(z))" not in json.dumps(results) and results["score"] == 0
