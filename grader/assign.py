@@ -3,7 +3,8 @@
 - `release(target)`: the stubs and a README, what learners get;
 - `bundle(target)`: a Gradescope autograder zip (`setup.sh`, `run_autograder`
   and this project without its solutions; see `grader/bundle/`) that grades a
-  submission into `/autograder/results/results.json`.
+  submission into `/autograder/results/results.json`; with a course served
+  (`--course DIR`), the course's folder goes in too, solutions included.
 """
 
 from __future__ import annotations
@@ -76,12 +77,21 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
     under `neurograde/`, which `setup.sh` installs. NEUROGRADE_SECRET, when set,
     goes into the config so that Gradescope's hidden checks use the course's
     secret: keep the zip private.
+
+    With a course served (`catalog.course()`), its folder (course.toml,
+    exercises/ with their solutions, quizzes/) goes under `course/` and the
+    config names it, so that the autograder serves that course: its exercises,
+    order and points. The zip then holds the course's solutions: it is for
+    the instructor and Gradescope only.
     """
     from grader import bundle as templates
     from grader import catalog
 
+    served = catalog.course()
     names = exercises or catalog.available()
     config: dict[str, object] = {"exercises": names}
+    if served is not None:
+        config["course"] = templates.COURSE
     secret = os.environ.get("NEUROGRADE_SECRET")
     if secret:
         config["secret"] = secret
@@ -91,6 +101,9 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
         if secret
         else "seeded by neurograde's public seed (set NEUROGRADE_SECRET when you build "
         "the bundle to use a course secret instead).",
+        "@COURSE@": COURSE_NOTE.format(name=served.name, folder=templates.COURSE)
+        if served is not None
+        else "none: neurograde's built-in exercises.",
     }
     substitutions = {
         "setup.sh": {**fields, "@TORCH@": shlex.quote(torch)},
@@ -111,7 +124,35 @@ def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = Non
         _add(archive, "neurograde/pyproject.toml", pyproject)
         for name, path in files.items():
             archive.write(path, f"neurograde/{name}")
+        if served is not None:
+            for name, path in _course_files(served.root).items():
+                archive.write(path, f"{templates.COURSE}/{name}")
     return target
+
+
+COURSE_NOTE = (
+    "{name!r}, in `{folder}/` of this zip (course.toml, its exercises with their "
+    "**solutions** and checks, its quizzes): keep this zip private, upload it to Gradescope "
+    "only, never hand it to learners."
+)
+
+
+def _course_files(root: Path) -> dict[str, Path]:
+    """A course's files by their path in its folder: course.toml, exercises/ and quizzes/
+    (no caches, no hidden files, nothing else a course folder may hold, such as a gradebook)."""
+    files = {}
+    if (root / "course.toml").is_file():
+        files["course.toml"] = root / "course.toml"
+    for folder in ("exercises", "quizzes"):
+        for path in sorted((root / folder).rglob("*")):
+            inside = path.relative_to(root)
+            if (
+                path.is_file()
+                and not any(p == "__pycache__" or p.startswith(".") for p in inside.parts)
+                and path.suffix != ".pyc"
+            ):
+                files[inside.as_posix()] = path
+    return files
 
 
 def _source_files() -> dict[str, Path]:

@@ -459,8 +459,10 @@ def assign_release(directory: Path) -> None:
     help="The pip requirement for PyTorch in the image (from PyTorch's CPU-only index).",
 )
 @click.option("--exercise", "exercises", multiple=True, help="Grade only these (default: all).")
+@course_option
 def assign_bundle(target: Path, torch: str, exercises: tuple[str, ...]) -> None:
-    """Write a Gradescope autograder zip to TARGET (solutions are not included)."""
+    """Write a Gradescope autograder zip to TARGET: neurograde without its solutions, and
+    with --course the course's folder, its solutions included (keep the zip private)."""
     from grader.assign import bundle
 
     unknown = [n for n in exercises if n not in catalog.available()]

@@ -8,6 +8,8 @@ has, the bundled neurograde installed into a fresh venv); then
 `run_autograder` grades real submissions and every results.json is validated
 against Gradescope's documented format (tests/gradescope/results.schema.json).
 This is the only test of the bundle: what it holds is proven by what it does.
+A second bundle, `--course examples/course`, proves that the autograder serves
+the bundled course: its exercises, order and points, its misconceptions.
 """
 
 from __future__ import annotations
@@ -48,24 +50,22 @@ def environment(root: Path, **extra: str) -> dict[str, str]:
     return {**env, "NEUROGRADE_AUTOGRADER_ROOT": str(root), **extra}
 
 
-@pytest.fixture(scope="module")
-def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An /autograder root built from `neurograde assign bundle` and its setup.sh."""
-    work = tmp_path_factory.mktemp("gradescope")
+def build(work: Path, *arguments: str, env: dict[str, str] | None = None) -> Path:
+    """An /autograder root in `work`: `neurograde assign bundle ARGUMENTS` unpacked as
+    Gradescope does, and its setup.sh run offline; the bundled neurograde is what grades."""
     archive = work / "autograder.zip"
     built = subprocess.run(
-        [sys.executable, "-m", "grader", "assign", "bundle", str(archive), "--exercise", EXERCISE],
+        [sys.executable, "-m", "grader", "assign", "bundle", str(archive), *arguments],
         capture_output=True,
         text=True,
         timeout=120,
-        env={**os.environ, "NEUROGRADE_SECRET": SECRET},
+        env={k: v for k, v in (env or os.environ).items() if k != "NEUROGRADE_COURSE"},
     )
     assert built.returncode == 0, built.stderr
     root = work / "autograder"
     for folder in ("source", "submission", "results"):
         (root / folder).mkdir(parents=True)
     unpack(archive, root / "source")
-    assert SECRET in (root / "source" / "neurograde.json").read_text("utf-8")
     # Gradescope copies run_autograder to the root and runs it from there.
     shutil.copy2(root / "source" / "run_autograder", root / "run_autograder")
     paths = sysconfig.get_paths()
@@ -105,11 +105,26 @@ def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def run_autograder(root: Path, files: dict[str, str | bytes]) -> dict:
-    """Put `files` in submission/, run run_autograder as Gradescope does, return results.json."""
+@pytest.fixture(scope="module")
+def autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An /autograder root built from `neurograde assign bundle` and its setup.sh."""
+    work = tmp_path_factory.mktemp("gradescope")
+    root = build(work, "--exercise", EXERCISE, env={**os.environ, "NEUROGRADE_SECRET": SECRET})
+    assert SECRET in (root / "source" / "neurograde.json").read_text("utf-8")
+    assert not (root / "source" / "course").exists()
+    return root
+
+
+def run_autograder(root: Path, files: dict[str, str | bytes], learner: str | None = None) -> dict:
+    """Put `files` in submission/ (and `learner`, a Gradescope user id, in
+    submission_metadata.json), run run_autograder as Gradescope does, return results.json."""
     for folder in ("submission", "results"):
         shutil.rmtree(root / folder, ignore_errors=True)
         (root / folder).mkdir()
+    metadata = root / "submission_metadata.json"
+    metadata.unlink(missing_ok=True)
+    if learner is not None:
+        metadata.write_text(json.dumps({"users": [{"id": learner, "name": "A"}]}), "utf-8")
     for name, content in files.items():
         path = root / "submission" / name
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -383,3 +398,76 @@ def test_the_renderer_on_a_run_of_several_exercises() -> None:
     assert tests["losses: mse"]["status"] == "passed"
     assert results["execution_time"] == 3 and results["score"] == 2
     assert "Total: 2 / 5" in results["output"] and "mse-no-mean" in results["output"]
+
+
+COURSE = ROOT / "examples" / "course"
+LOGISTIC = (COURSE / "exercises" / "logistic" / "solution.py").read_text("utf-8")
+
+
+@pytest.fixture(scope="module")
+def course_autograder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An /autograder root built from `neurograde assign bundle --course examples/course`."""
+    root = build(tmp_path_factory.mktemp("gradescope-course"), "--course", str(COURSE))
+    bundled = root / "source" / "course"
+    assert (bundled / "exercises" / "logistic" / "solution.py").read_text("utf-8") == LOGISTIC
+    assert (bundled / "quizzes" / "logistic.toml").is_file()
+    assert "**solutions**" in (root / "source" / "README.md").read_text("utf-8")
+    return root
+
+
+def scores(results: dict, exercise: str) -> tuple[float, float]:
+    """(score, max_score) of one exercise's tests."""
+    tests = [t for t in results["tests"] if t["name"].startswith(f"{exercise}: ")]
+    return sum(t["score"] for t in tests), sum(t["max_score"] for t in tests)
+
+
+def test_a_bundled_course_grades_its_own_exercise_with_its_points(
+    course_autograder: Path,
+) -> None:
+    """Two learners (their Gradescope ids seed the hidden cases) both get full marks for a
+    correct logistic.py, the course's 30 points; the course's order is the tests' order."""
+    for learner in ("1234567", "7654321"):
+        results = run_autograder(course_autograder, {"logistic.py": LOGISTIC}, learner=learner)
+        assert scores(results, "logistic") == (30, 30), results["output"]
+        assert scores(results, "neuron") == (0, 10)
+        assert scores(results, "activations") == pytest.approx((0, 20))
+        assert results["score"] == 30 and "Total: 30 / 60" in results["output"]
+        order = list(dict.fromkeys(t["name"].split(": ")[0] for t in results["tests"]))
+        assert order == ["neuron", "logistic", "activations"]
+
+
+def test_a_bundled_course_names_the_mistake(course_autograder: Path) -> None:
+    wrong = LOGISTIC.replace("return sigmoid(X @ w + b)", "return sigmoid(X @ w)")
+    assert wrong != LOGISTIC
+    results = run_autograder(course_autograder, {"logistic.py": wrong}, learner="1234567")
+    score, maximum = scores(results, "logistic")
+    assert maximum == 30 and 0 < score < 30
+    assert "Likely misconceptions: bias-forgotten" in results["output"]
+
+
+def landlock() -> bool:
+    """Whether this kernel offers landlock, which confines a worker's reads to its folder."""
+    import ctypes
+
+    try:
+        abi = ctypes.CDLL(None, use_errno=True).syscall(
+            444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)
+        )
+    except (OSError, AttributeError):
+        return False
+    return abi >= 1
+
+
+@pytest.mark.skipif(not landlock(), reason="reads are confined only with landlock")
+def test_a_bundled_course_keeps_its_solutions_from_the_learner(course_autograder: Path) -> None:
+    solution = course_autograder / "source" / "course" / "exercises" / "logistic" / "solution.py"
+    spy = (
+        "try:\n"
+        f"    seen = open({str(solution)!r}).read()\n"
+        "except OSError as refused:\n"
+        "    seen = type(refused).__name__\n"
+        "raise ValueError('spy saw ' + seen)\n"
+    )
+    results = run_autograder(course_autograder, {"logistic.py": spy}, learner="1234567")
+    assert "spy saw PermissionError" in json.dumps(results)
+    assert "np.exp(-np.abs(z))" not in json.dumps(results) and results["score"] == 0

@@ -10,4 +10,5 @@ from pathlib import Path
 
 TEMPLATES = Path(__file__).parent
 CONFIG = "neurograde.json"
+COURSE = "course"  # the folder of the zip that holds the course, if any
 SCRIPTS = ("setup.sh", "run_autograder")

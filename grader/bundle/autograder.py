@@ -1,7 +1,8 @@
 """One Gradescope submission: find the learner's files, grade them, write results.json.
 
 `python -m grader.bundle.autograder ROOT` (ROOT is Gradescope's `/autograder`):
-reads the bundle's `source/neurograde.json`, finds each exercise's file in
+reads the bundle's `source/neurograde.json` (and serves the bundled course,
+`source/course/`, when it names one), finds each exercise's file in
 `submission/` (at the top or in any sub-folder: learners upload folders),
 grades them on the CPU and writes `results/results.json`. When grading itself
 fails, the file still holds a score of zero and the reason, and the traceback
@@ -55,7 +56,7 @@ def grade_submission(root: Path) -> dict[str, Any]:
     from grader.worker.confine import hide_this_process
 
     hide_this_process()  # the learner's code may not read the secret from our environment
-    names = read_config(root / "source" / CONFIG)
+    names = read_config(root / "source" / CONFIG)  # serves the bundled course, if any
     learner = submitter(root / "submission_metadata.json")
     if learner:
         os.environ["NEUROGRADE_LEARNER"] = learner  # hidden cases seeded per learner
@@ -69,12 +70,17 @@ def grade_submission(root: Path) -> dict[str, Any]:
 
 def read_config(path: Path) -> list[str]:
     """The exercises to grade; the course secret, if any, moves into this process's environment
-    and out of the file before any learner code runs (each submission gets a fresh container)."""
+    and out of the file before any learner code runs (each submission gets a fresh container).
+    A bundled course (the config's `course`, a folder beside it) is served from now on, also
+    to the workers (`catalog.use` exports it as $NEUROGRADE_COURSE)."""
+    from grader import catalog
+
     config = json.loads(path.read_text("utf-8"))
     secret = config.pop("secret", None)
     if secret:
         os.environ["NEUROGRADE_SECRET"] = secret
         path.write_text(json.dumps(config, indent=2) + "\n", "utf-8")
+    catalog.use(path.parent / config["course"] if config.get("course") else None)
     return list(config["exercises"])
 
 
