@@ -52,6 +52,16 @@ def start_method_from_environment() -> str:
 PROJECT_ROOT = str(Path(__file__).resolve().parents[2])
 
 
+def isolated_python(module: str, function: str, config: dict[str, Any]) -> list[str]:
+    """The command that runs the grader's own `module.function()` in a fresh interpreter
+    (`-I`: no user site, no PYTHON* variables), with `config` as its one argument."""
+    bootstrap = (
+        f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
+        f"from {module} import {function}; {function}()"
+    )
+    return [sys.executable, "-I", "-c", bootstrap, json.dumps(config)]
+
+
 class LearnerError(Exception):
     """The learner's code failed: it raised, hung, crashed or returned junk.
 
@@ -174,12 +184,8 @@ class Worker:
             with contextlib.suppress(OSError):  # it is gone: start this worker the plain way
                 self._process = server.spawn(self._workdir, env, config)
         if self._process is None:
-            bootstrap = (
-                f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
-                "from grader.worker.server import main; main()"
-            )
             self._process = subprocess.Popen(
-                [sys.executable, "-I", "-c", bootstrap, json.dumps(config)],
+                isolated_python("grader.worker.server", "main", config),
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,

@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from typing import Any, BinaryIO
 
 from grader.worker import confine
-from grader.worker.client import PROJECT_ROOT, scrubbed_environment
+from grader.worker.client import isolated_python, scrubbed_environment
 
 _MESSAGE = 1 << 20
 
@@ -58,13 +58,9 @@ class ForkServer:
         self._replies: dict[int, int] = {}
         self._folder = tempfile.mkdtemp(prefix="neurograde-forkserver-")
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        bootstrap = (
-            f"import sys; sys.path.insert(0, {PROJECT_ROOT!r}); "
-            "from grader.worker.forkserver import serve; serve()"
-        )
         setup = {"control": theirs.fileno(), "preload": list(preload)}
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", bootstrap, json.dumps(setup)],
+            isolated_python("grader.worker.forkserver", "serve", setup),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
