@@ -18,6 +18,7 @@ from typing import Any
 from grader import catalog
 from grader.gradebook.books import Loaded
 from grader.gradebook.similarity import flags
+from grader.render import templates
 from grader.render.escape import markdown_text
 
 REPORT_SCHEMA = "neurograde.report/1"
@@ -193,16 +194,7 @@ def _references(name: str) -> tuple[str, ...]:
 # -- rendering ---------------------------------------------------------------
 
 def _environment(autoescape: bool) -> Any:
-    import jinja2
-
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader.gradebook", "templates"),
-        autoescape=autoescape,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = templates("grader.gradebook", autoescape=autoescape)
     # learner ids are folder names: any markdown in them is shown, not rendered
     env.filters["md"] = lambda value: markdown_text(str(value))
     env.filters["number"] = lambda v: "-" if v is None else f"{v:g}"

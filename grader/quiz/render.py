@@ -16,6 +16,7 @@ import click
 import jinja2
 
 from grader.quiz.session import LETTERS, format_number
+from grader.render import templates
 
 MAX_WIDTH = 88
 _GIFT_SPECIAL = "~=#{}:"
@@ -60,14 +61,7 @@ def markdown_escape(text: str) -> str:
 
 @functools.lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader.quiz", "templates"),
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        undefined=jinja2.StrictUndefined,
-    )
+    env = templates("grader.quiz")
     env.filters.update(wrap=wrap, gift=gift_escape, md=markdown_escape, number=format_number)
     env.globals.update(letters=LETTERS)
     return env

@@ -34,19 +34,25 @@ def number(value: float) -> str:
     return f"{value:g}"
 
 
-def environment(fmt: str = "text") -> Any:
-    """The jinja2 environment for format `fmt`'s template."""
+def templates(package: str, autoescape: bool = False, finalize: Any = None) -> Any:
+    """A jinja2 environment for `package`'s `templates/` folder, set up as every neurograde
+    template expects: blocks trimmed, trailing newline kept, an unknown name an error."""
     import jinja2
 
-    env = jinja2.Environment(
-        loader=jinja2.PackageLoader("grader", "templates"),
-        autoescape=fmt in ("html", "junit"),
-        finalize=FINALIZE.get(fmt),
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader(package, "templates"),
+        autoescape=autoescape,
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
+
+
+def environment(fmt: str = "text") -> Any:
+    """The jinja2 environment for format `fmt`'s template."""
+    env = templates("grader", autoescape=fmt in ("html", "junit"), finalize=FINALIZE.get(fmt))
     env.filters["number"] = number
     env.filters["code"] = markdown_code
     return env
