@@ -195,17 +195,28 @@ def _beneath_except(root: str, hidden: list[str]) -> Iterable[tuple[str, int]]:
             yield from _beneath_except(entry.path, inside)
 
 
+def landlock_abi() -> int:
+    """The Landlock ABI version this kernel offers: 0 or an error number where it offers
+    none, -1 where there is no such system call to ask (not Linux)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(
+            libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION))
+        )
+    except (OSError, AttributeError):
+        return -1
+
+
 def restrict(writable: list[str], readable: Sequence[tuple[str, int]] | None) -> tuple[str, bool]:
     """Apply the rules to this process; a short description of what holds, and whether
     reads are confined too: to `writable` and `readable` ((path, access) pairs), or not
     at all where `readable` is None (for measuring what confining them costs)."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        abi = libc.syscall(_CREATE_RULESET, None, ctypes.c_size_t(0), ctypes.c_uint32(_VERSION))
-    except (OSError, AttributeError):
+    abi = landlock_abi()
+    if abi < 0:
         return "no landlock (not Linux)", False
     if abi < 1:
         return "no landlock (the kernel does not offer it)", False
+    libc = ctypes.CDLL(None, use_errno=True)
     handled = WRITE_FILE | REMOVE_DIR | REMOVE_FILE | MAKE_ALL | (0 if readable is None else READ)
     handled |= REFER if abi >= 2 else 0
     handled |= TRUNCATE if abi >= 3 else 0

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from grader.worker import confine
+
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "activations.py").read_text("utf-8")
 FIND_OS = """
@@ -280,19 +282,8 @@ def test_grades_are_reproducible(tmp_path: Path) -> None:
     assert "relu-grad-at-zero" in first["misconceptions"]
 
 
-def _landlock_abi() -> int:
-    import ctypes
-
-    try:
-        return ctypes.CDLL(None, use_errno=True).syscall(
-            444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)
-        )
-    except (OSError, AttributeError):
-        return -1
-
-
 landlock = pytest.mark.skipif(
-    _landlock_abi() < 6, reason="needs Landlock ABI 6 (writes and signals)"
+    confine.landlock_abi() < 6, reason="needs Landlock ABI 6 (writes and signals)"
 )
 
 

@@ -9,7 +9,6 @@ the report says the reads were not confined.
 
 from __future__ import annotations
 
-import ctypes
 import json
 import subprocess
 import sys
@@ -20,23 +19,14 @@ import pytest
 
 from grader.catalog import allowed_imports
 from grader.runner import UNCONFINED_READS
-from grader.worker import Worker
+from grader.worker import Worker, confine
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "activations.py").read_text("utf-8")
 OWN_CODE = "import numpy as np\n\n\ndef relu(z):\n    return np.maximum(z, 0.0)\n"
 
 
-def _landlock_abi() -> int:
-    try:
-        return ctypes.CDLL(None, use_errno=True).syscall(
-            444, None, ctypes.c_size_t(0), ctypes.c_uint32(1)
-        )
-    except (OSError, AttributeError):
-        return -1
-
-
-LANDLOCK = _landlock_abi() >= 1
+LANDLOCK = confine.landlock_abi() >= 1
 
 
 def neurograde(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
