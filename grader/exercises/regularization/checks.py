@@ -28,7 +28,6 @@ from grader.engine import (
     Subject,
     Wrong,
     calls,
-    describe_type,
     difference,
     domain,
     exercise,
@@ -36,6 +35,7 @@ from grader.engine import (
     property_check,
     show,
 )
+from grader.engine.compare import describe_type
 from grader.exercises.regularization import scenarios as run
 
 # -- dropout -----------------------------------------------------------------------------
@@ -132,7 +132,7 @@ STATISTICS = property_check(
     "dropout-keeps-mean-drops-fraction-p",
     "on a large input, train-mode dropout keeps the mean and zeroes about a fraction p",
     ["dropout"],
-    statistics_input,
+    statistics_input.strategy,
     _statistics_body,
     describe=lambda e: (
         f"x = np.random.default_rng({e[1]}).normal(10, 1, size={BIG_SHAPE}); "
@@ -243,7 +243,7 @@ ROWS = property_check(
     "batchnorm-eval-rows-independent",
     "in evaluation, batch norm treats each row on its own",
     ["batchnorm_forward"],
-    rows_input,
+    rows_input.strategy,
     _rows_body,
     describe=lambda e: f"x = {show(e[0], 200)}, training=False, compared with x[{e[1]}]",
 )
