@@ -22,6 +22,7 @@ import numpy as np
 
 from grader.engine import (
     Case,
+    Context,
     Pick,
     Row,
     ScenarioRow,
@@ -103,7 +104,7 @@ def statistics_input(pick: Pick) -> tuple[float, int]:
     return pick.choice([0.1, 0.2, 0.3, 0.7, 0.8]), pick.integers(0, 2**31)
 
 
-def _statistics_body(ctx: Any, example: tuple[float, int]) -> None:
+def _statistics_body(ctx: Context, example: tuple[float, int]) -> None:
     p, seed = example
     x = np.random.default_rng(seed).normal(10.0, 1.0, size=BIG_SHAPE)
     value = ctx.run("dropout", run.dropout_run, x, p, True, seed + 1)["value"]
@@ -218,7 +219,7 @@ def rows_input(pick: Pick) -> tuple[np.ndarray, list[int]]:
     return x, [first, (first + pick.integers(1, n - 1)) % n]
 
 
-def _rows_body(ctx: Any, example: tuple[np.ndarray, list[int]]) -> None:
+def _rows_body(ctx: Context, example: tuple[np.ndarray, list[int]]) -> None:
     x, rows = example
     d = x.shape[1]
     stats = (np.full(d, 2.0), np.full(d, -1.0), np.linspace(-3.0, 3.0, d), np.linspace(0.5, 4.0, d))
@@ -289,10 +290,6 @@ def stopping_input(pick: Pick) -> tuple[dict[str, Any], list[float]]:
     return kwargs, losses
 
 
-def _scripted(kwargs: dict[str, Any], losses: list[float], advice: str) -> Case:
-    return Case((kwargs, losses), advice=advice)
-
-
 RESET = "an improvement resets the count of calls without improvement to 0"
 STOPPING = ScenarioRow(
     "early-stopping-matches-reference",
@@ -301,15 +298,20 @@ STOPPING = ScenarioRow(
     stopping_input,
     judge=stopping_judge,
     special=[
-        _scripted({"patience": 2}, [3.0, 2.0, 2.5, 2.1], "the docstring's example"),
-        _scripted({"patience": 1}, [5.0, 5.0], "a tie is no improvement"),
-        _scripted({"patience": 2}, [2.0, 3.0, 1.0, 3.0, 3.0], RESET),
-        _scripted(
-            {"patience": 3, "min_delta": 0.1},
-            [1.0, 0.95, 0.92, 0.85, 0.84, 0.83, 0.82],
-            "an improvement must beat best_loss - min_delta",
+        Case(
+            ({"patience": 2}, [3.0, 2.0, 2.5, 2.1]),
+            advice="the docstring's example: the 2nd call in a row without improvement stops",
         ),
-        _scripted({}, [1.0, 0.9, 0.8, 0.8, 0.85, 0.8, 0.81, 0.9], "patience defaults to 5"),
+        Case(({"patience": 1}, [5.0, 5.0]), advice="a loss equal to best_loss is no improvement"),
+        Case(({"patience": 2}, [2.0, 3.0, 1.0, 3.0, 3.0]), advice=RESET),
+        Case(
+            ({"patience": 3, "min_delta": 0.1}, [1.0, 0.95, 0.92, 0.85, 0.84, 0.83, 0.82]),
+            advice="an improvement must beat best_loss - min_delta",
+        ),
+        Case(
+            ({}, [1.0, 0.9, 0.8, 0.8, 0.85, 0.8, 0.81, 0.9]),
+            advice="EarlyStopping() means patience=5, min_delta=0.0",
+        ),
     ],
     ids={"special": "early-stopping-scripted", "hidden": "early-stopping-hidden"},
     titles={
