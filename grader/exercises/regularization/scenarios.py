@@ -10,20 +10,29 @@ from typing import Any
 
 import numpy as np
 
-from grader.scenarios import batched
-
 
 def dropout_run(module: Any, x: np.ndarray, p: float, training: bool, seed: int) -> dict[str, Any]:
     """``dropout(x, p, training, np.random.default_rng(seed))``; also whether ``x`` was modified."""
     before = x.copy()
     value = module.dropout(x, p, training, np.random.default_rng(seed))
-    return {"value": value, "mutated": ["x"] if not np.array_equal(x, before) else []}
+    return {"value": value, "mutated": not np.array_equal(x, before)}
+
+
+def dropout_runs(
+    module: Any, x: np.ndarray, seed: int, settings: list[tuple[float, bool]]
+) -> list[dict[str, Any]]:
+    """`dropout_run` on one input for every ``(p, training)`` of `settings`, each from `seed`."""
+    return [
+        {"p": p, "training": training, **dropout_run(module, x, p, training, seed)}
+        for p, training in settings
+    ]
 
 
 def early_stopping_run(
     module: Any, kwargs: dict[str, Any], losses: list[float]
 ) -> list[tuple[Any, Any, Any]]:
-    """``EarlyStopping(**kwargs)`` fed ``losses``: per call, ``(step's answer, best_loss, best_epoch)``."""
+    """A loop that feeds ``losses`` to ``EarlyStopping(**kwargs)`` until ``step`` says stop:
+    per call, ``(step's answer, best_loss, best_epoch)``."""
     stopper = module.EarlyStopping(**kwargs)
     record = []
     for loss in losses:
@@ -35,9 +44,6 @@ def early_stopping_run(
                     "(in __init__, then at every improvement)"
                 )
         record.append((stop, stopper.best_loss, stopper.best_epoch))
+        if stop:
+            break
     return record
-
-
-SCENARIOS = {"dropout_run": dropout_run, "early_stopping_run": early_stopping_run}
-
-many = batched(SCENARIOS, __name__)
