@@ -115,6 +115,17 @@ LARGE: Net = (
     },
     np.array([0, 2]),
 )
+EXTREME: Net = (
+    np.array([[1.0, -1.0]]),
+    {
+        "W1": np.eye(2),
+        "b1": np.zeros(2),
+        "W2": np.array([[1e3, 0.0], [-1e3, 0.0], [0.0, 0.0]]),
+        "b2": np.zeros(3),
+    },
+    np.array([1]),
+)
+"""z2 = (1000, -1000, 0), label 1: its probability underflows to 0, the loss is 2000."""
 ONE = network(1, 3, 5, 2, seed=11)
 """A batch of one, non-square weights."""
 WIDE = network(4, 2, 6, 3, seed=12)
@@ -463,7 +474,7 @@ TABLE = [
         "loss_and_grads",
         st.builds(lambda net: ((net[1], net[0], net[2]), {}), networks()),
         lambda rng: (lambda net: ((net[1], net[0], net[2]), {}))(hidden_network(rng)),
-        special=tuple(((p, X, y), {}) for X, p, y in (LARGE, ONE, WIDE, SQUARE)),
+        special=tuple(((p, X, y), {}) for X, p, y in (LARGE, ONE, WIDE, SQUARE, EXTREME)),
         special_title="logits of magnitude 1000, a batch of one, non-square and square weights",
         hidden_cases=6,
     ),
