@@ -22,6 +22,7 @@ to ~1e-9 and a dead unit never hides a wrong backward.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,6 @@ from grader.checks.base import (
     Exercise,
     Failure,
     Fn,
-    Mutant,
     Subject,
     both,
     cases_check,
@@ -47,6 +47,8 @@ from grader.checks.base import (
 )
 from grader.checks.compare import describe_type, difference, show
 from grader.checks.strategies import sides, stacked_twice
+from grader.engine import mutants
+from grader.paths import SOLUTIONS
 from grader.scenarios import backprop as scenarios
 from grader.worker import LearnerError
 
@@ -596,133 +598,6 @@ CHECKS = [
 ]
 
 
-# -- mutants: each is how a learner might get one function wrong ------------------------
-
-
-def forward_softmax_overflow(X, params):
-    z1 = X @ params["W1"].T + params["b1"]
-    a1 = relu(z1)  # noqa: F821 (given in the file)
-    z2 = a1 @ params["W2"].T + params["b2"]
-    e = np.exp(z2)
-    probs = e / np.sum(e, axis=1, keepdims=True)
-    cache = {"X": X, "z1": z1, "a1": a1, "z2": z2, "probs": probs}
-    return probs, cache
-
-
-def loss_and_grads_summed(params, X, labels):
-    _, cache = forward(X, params)  # noqa: F821 (defined in the file)
-    z2 = cache["z2"]
-    shifted = z2 - np.max(z2, axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.sum(np.exp(shifted), axis=1, keepdims=True))
-    loss = -np.sum(log_probs[np.arange(X.shape[0]), labels])
-    grads = backward(params, cache, labels)  # noqa: F821 (defined in the file)
-    return float(loss), grads
-
-
-def backward_not_divided_by_n(params, cache, labels):
-    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
-    N = X.shape[0]
-    onehot = np.zeros_like(probs)
-    onehot[np.arange(N), labels] = 1.0
-
-    delta2 = probs - onehot
-    dW2 = delta2.T @ a1
-    db2 = np.sum(delta2, axis=0)
-
-    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
-    dW1 = delta1.T @ X
-    db1 = np.sum(delta1, axis=0)
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def backward_relu_times_activation(params, cache, labels):
-    X, a1, probs = cache["X"], cache["a1"], cache["probs"]
-    N = X.shape[0]
-    onehot = np.zeros_like(probs)
-    onehot[np.arange(N), labels] = 1.0
-
-    delta2 = (probs - onehot) / N
-    dW2 = delta2.T @ a1
-    db2 = np.sum(delta2, axis=0)
-
-    delta1 = (delta2 @ params["W2"]) * a1
-    dW1 = delta1.T @ X
-    db1 = np.sum(delta1, axis=0)
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def backward_mask_from_upstream(params, cache, labels):
-    X, a1, probs = cache["X"], cache["a1"], cache["probs"]
-    N = X.shape[0]
-    onehot = np.zeros_like(probs)
-    onehot[np.arange(N), labels] = 1.0
-
-    delta2 = (probs - onehot) / N
-    dW2 = delta2.T @ a1
-    db2 = np.sum(delta2, axis=0)
-
-    da1 = delta2 @ params["W2"]
-    delta1 = da1 * relu_grad(da1)  # noqa: F821 (given in the file)
-    dW1 = delta1.T @ X
-    db1 = np.sum(delta1, axis=0)
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def backward_missing_transpose(params, cache, labels):
-    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
-    N = X.shape[0]
-    onehot = np.zeros_like(probs)
-    onehot[np.arange(N), labels] = 1.0
-
-    delta2 = (probs - onehot) / N
-    dW2 = a1.T @ delta2
-    db2 = np.sum(delta2, axis=0)
-
-    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
-    dW1 = X.T @ delta1
-    db1 = np.sum(delta1, axis=0)
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def backward_bias_not_summed(params, cache, labels):
-    X, z1, a1, probs = cache["X"], cache["z1"], cache["a1"], cache["probs"]
-    N = X.shape[0]
-    onehot = np.zeros_like(probs)
-    onehot[np.arange(N), labels] = 1.0
-
-    delta2 = (probs - onehot) / N
-    dW2 = delta2.T @ a1
-    db2 = delta2
-
-    delta1 = (delta2 @ params["W2"]) * relu_grad(z1)  # noqa: F821 (given in the file)
-    dW1 = delta1.T @ X
-    db1 = delta1
-    return {"W1": dW1, "b1": db1, "W2": dW2, "b2": db2}
-
-
-def numerical_gradient_forward_difference(f, x, h=1e-5):
-    grad = np.zeros(x.shape, dtype=np.float64)
-    f_x = f(x)
-    for i in np.ndindex(x.shape):
-        original = x[i]
-        x[i] = original + h
-        f_plus = f(x)
-        x[i] = original
-        grad[i] = (f_plus - f_x) / h
-    return grad
-
-
-def numerical_gradient_not_restored(f, x, h=1e-5):
-    grad = np.zeros(x.shape, dtype=np.float64)
-    for i in np.ndindex(x.shape):
-        x[i] += h
-        f_plus = f(x)
-        x[i] -= 2 * h
-        f_minus = f(x)
-        grad[i] = (f_plus - f_minus) / (2.0 * h)
-    return grad
-
-
 # -- probes: where each mutant and the reference disagree -------------------------------
 
 PROBE = network(3, 2, 4, 3, seed=21)
@@ -754,94 +629,26 @@ def _restored_probe(subject: Subject) -> Any:
     return isinstance(after, np.ndarray) and bool(np.array_equal(after, ROUNDING))
 
 
-RELU_EXPLANATION = (
-    "the ReLU step of backward multiplies the upstream gradient by the wrong thing. "
-    "delta1 = (delta2 @ W2) * relu_grad(z1): the derivative of ReLU is 1 where the "
-    "pre-activation z1 is positive and 0 elsewhere. Multiplying by the activation a1 itself, "
-    "or masking where the upstream gradient delta2 @ W2 is positive, gives other values. "
-    "Take the mask from z1 (stored in your cache)."
-)
+def _init_probe(subject: Subject) -> Any:
+    return _pick(subject.scenario(scenarios.init_params_seeded, 3, 5, 2, 7), ("W1",))
 
-MUTANTS = (
-    Mutant(
-        "softmax-overflow",
-        "forward",
-        forward_softmax_overflow,
-        _probs_probe(LARGE),
-        "forward exponentiates the logits z2 directly: e^991 is inf in float64, and inf/inf "
-        "is nan. Subtract each row's max before np.exp (or call the softmax you were given); "
-        "the probabilities are mathematically the same.",
-    ),
-    Mutant(
-        "loss-sum-not-mean",
-        "loss_and_grads",
-        loss_and_grads_summed,
-        _loss_probe(PROBE),
-        "loss_and_grads sums the per-sample losses instead of averaging them: the loss "
-        "grows with the batch size and no longer matches the gradients, which are those of "
-        "the mean. Return the mean cross-entropy, e.g. cross_entropy(cache['z2'], labels).",
-    ),
-    Mutant(
-        "ce-grad-not-divided-by-n",
-        "backward",
-        backward_not_divided_by_n,
-        _grads_probe(PROBE, KEYS),
-        "backward starts from delta2 = probs - onehot without dividing by N: that is the "
-        "gradient of the summed loss, N times too large. The loss is the mean over the "
-        "batch, so delta2 = (probs - onehot) / N, and every gradient inherits that 1/N.",
-    ),
-    Mutant(
-        "relu-backward-uses-activation",
-        "backward",
-        backward_relu_times_activation,
-        _grads_probe(PROBE, ("W1", "b1")),
-        f"backward: {RELU_EXPLANATION}",
-    ),
-    Mutant(
-        "relu-backward-uses-activation",
-        "backward",
-        backward_mask_from_upstream,
-        _grads_probe(PROBE, ("W1", "b1")),
-        f"backward: {RELU_EXPLANATION}",
-    ),
-    Mutant(
-        "backprop-missing-transpose",
-        "backward",
-        backward_missing_transpose,
-        _grads_probe(SQUARE, ("W1", "W2")),
-        "backward computes dW as a1.T @ delta2 and X.T @ delta1: the transposes of the right "
-        "gradients. A weight matrix is (out, in), so its gradient must be too: dW2 = delta2.T "
-        "@ a1 (O, H) and dW1 = delta1.T @ X (H, d). The wrong product only has the right "
-        "shape when the matrix is square, which is why it can slip through.",
-    ),
-    Mutant(
-        "bias-grad-not-summed",
-        "backward",
-        backward_bias_not_summed,
-        _grads_probe(PROBE, ("b1", "b2")),
-        "backward returns the per-sample deltas as bias gradients, shape (N, units). Every "
-        "sample adds the same bias, so the bias gradient is the sum over the batch: "
-        "db2 = delta2.sum(axis=0), db1 = delta1.sum(axis=0), shape (units,).",
-    ),
-    Mutant(
-        "numgrad-one-sided",
-        "numerical_gradient",
-        numerical_gradient_forward_difference,
-        _numgrad_probe,
-        "numerical_gradient uses the forward difference (f(x + h) - f(x)) / h. Its error "
-        "shrinks only like h, too large for a gradient check; the central difference "
-        "(f(x + h) - f(x - h)) / (2h) is accurate to h^2.",
-    ),
-    Mutant(
-        "numgrad-mutates-input",
-        "numerical_gradient",
-        numerical_gradient_not_restored,
-        _restored_probe,
-        "numerical_gradient leaves x changed after it returns: an entry is not put back, or it "
-        "is put back by adding and subtracting h, and x + h - 2h + h is not always exactly x "
-        "in floating point. The caller's parameters must be intact: save original = x[i] "
-        "before perturbing and finish with x[i] = original.",
-    ),
+
+PROBES = {
+    "softmax-overflow": _probs_probe(LARGE),
+    "dense-weight-transposed": _probs_probe(SQUARE),
+    "init-wrong-scale": _init_probe,
+    "ce-grad-not-divided-by-n": _grads_probe(PROBE, ("W1", "W2")),
+    "relu-backward-uses-activation": _grads_probe(PROBE, ("W1", "b1")),
+    "backprop-missing-transpose": _grads_probe(SQUARE, ("W1", "W2")),
+    "bias-grad-not-summed": _grads_probe(PROBE, ("b1", "b2")),
+    "loss-sum-not-mean": _loss_probe(PROBE),
+    "ce-log-of-softmax-unstable": _loss_probe(EXTREME),
+    "numgrad-one-sided": _numgrad_probe,
+    "numgrad-mutates-input": _restored_probe,
+}
+
+MUTANTS = mutants.load(
+    Path(__file__).parents[1] / "exercises" / "backprop", SOLUTIONS / "backprop.py", PROBES
 )
 
 HINTS = (

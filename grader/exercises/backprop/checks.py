@@ -437,7 +437,7 @@ PROBES = {
     "init-wrong-scale": lambda s: pick(
         s.scenario(scenarios.init_params_seeded, 3, 5, 2, 7), ["W1"]
     ),
-    "ce-grad-not-divided-by-n": grads_on(PROBE, "W1", "b1"),
+    "ce-grad-not-divided-by-n": grads_on(PROBE, "W1", "W2"),
     "relu-backward-uses-activation": grads_on(PROBE, "W1", "b1"),
     "backprop-missing-transpose": grads_on(SQUARE, "W1", "W2"),
     "bias-grad-not-summed": grads_on(PROBE, "b1", "b2"),
