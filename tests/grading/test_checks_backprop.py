@@ -102,3 +102,32 @@ def test_hidden_checks_show_no_input(grade_with) -> None:
     )
     hidden = [c for c in result.checks if c.kind == "hidden" and not c.passed]
     assert hidden and all(c.counterexample is None for c in hidden)
+
+
+def test_log_of_probabilities_fails_on_logits_1000_apart(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
+        """
+        def loss_and_grads(params, X, labels):
+            probs, cache = forward(X, params)
+            loss = -np.mean(np.log(probs[np.arange(X.shape[0]), labels]))
+            return loss, backward(params, cache, labels)
+        """,
+    )
+    assert set(failures(result)) == {"loss_and_grads-special-values"}
+    assert result.misconceptions == ["ce-log-of-softmax-unstable"]
+
+
+def test_gradient_check_blames_the_backward_pass(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
+        """
+        def loss_and_grads(params, X, labels):
+            _, cache = forward(X, params)
+            grads = backward(params, cache, labels)
+            return cross_entropy(cache["z2"], labels), {**grads, "b1": 2 * grads["b1"]}
+        """,
+    )
+    message = failures(result)["numerical_gradient-agrees-with-backprop"]
+    assert "fails for b1" in message and "your backward pass" in message
+    assert "your numerical_gradient" not in message
