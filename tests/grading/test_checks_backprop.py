@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.checks.backprop import ROUNDING
+from grader.exercises.backprop.checks import ROUNDING
 
 ROOT = Path(__file__).resolve().parents[2]
 

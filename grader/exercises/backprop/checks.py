@@ -1,43 +1,38 @@
-"""The `backprop` exercise: the two-layer network's initialisation, passes and gradient check.
+"""The checks of `backprop`: the two-layer network's initialisation, passes and gradient check.
 
-One row per learner function. `loss_and_grads` is a plain function of plain
-data (a `Row`); the others run in the worker (`scenarios.py`): `init_params`
-takes a generator, `backward` the cache of the learner's own `forward`,
+One row per learner function: `loss_and_grads` takes plain data (a `Row`); the
+others run in the worker (`scenarios.py`, `ScenarioRow`s): `init_params` takes a
+generator, `backward` the cache of the learner's own `forward`,
 `numerical_gradient` a function. Three properties expose the classic mistakes:
-
-- duplicating the batch (X ⊕ X) leaves the loss and every gradient unchanged
-  (mean, not sum);
-- `numerical_gradient` leaves x exactly as it found it;
-- the gradient check the exercise teaches (CS231n's `gradient_check`):
-  `numerical_gradient` of the learner's loss agrees with their
-  `loss_and_grads`, by the normwise relative error, and when it does not,
-  the reference says which of the two is to blame.
+duplicating the batch (X ⊕ X) leaves the loss and every gradient unchanged
+(mean, not sum); `numerical_gradient` leaves x exactly as it found it; and the
+gradient check the exercise teaches (CS231n's `gradient_check`): the learner's
+numerical gradient of their loss agrees with their `loss_and_grads`.
 
 Networks have normal, non-zero parameters (biases included) and no
-pre-activation within 1e-3 of ReLU's kink, so central differences are exact
-to ~1e-9 and a dead unit never hides a wrong backward. Fixed networks add a
-batch of one, non-square and square weights (where a missing transpose has
-the right shape) and logits of magnitude 1000.
+pre-activation within 1e-3 of ReLU's kink, so central differences are exact to
+~1e-9 and a dead unit never hides a wrong backward.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from hypothesis import strategies as st
 
 from grader.engine import (
     BATCH,
     Case,
-    Check,
     Context,
     Pick,
     Row,
     ScenarioRow,
     Subject,
     Wrong,
-    describe_type,
+    cases_check,
     difference,
     domain,
     exercise,
@@ -45,16 +40,14 @@ from grader.engine import (
     show,
     stacked_twice,
 )
+from grader.engine.compare import describe_type
 from grader.exercises.backprop import scenarios
 
-KEYS = ("W1", "b1", "W2", "b2")
 Net = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]
 """(X, params, labels): one batch through one network."""
 
 GRADCHECK_TOL = 1e-6
 """Largest normwise relative error between a numerical and an analytic gradient."""
-
-# -- networks and points ----------------------------------------------------------------
 
 
 def network(N: int, d: int, H: int, K: int, seed: int) -> Net:
@@ -72,8 +65,8 @@ def network(N: int, d: int, H: int, K: int, seed: int) -> Net:
 @domain
 def net(pick: Pick) -> Net:
     """Networks of every small shape: N, d, H from 1, K from 2 classes."""
-    sizes = pick.integers(1, 4), pick.integers(1, 5), pick.integers(1, 5), pick.integers(2, 4)
-    return network(*sizes, pick.seed())
+    N, d, H, K = pick.integers(1, 4), pick.integers(1, 5), pick.integers(1, 5), pick.integers(2, 4)
+    return network(N, d, H, K, pick.seed())
 
 
 @domain
@@ -90,15 +83,20 @@ def point(pick: Pick) -> tuple[str, np.ndarray, float | None]:
     return pick.choice(sorted(scenarios.FUNCTIONS)), x, pick.choice([None, 1e-5, 1e-3, 1e-2])
 
 
-def describe_net(net: Net) -> str:
-    X, params, labels = net
-    return f"X = {show(X)}, params = {show(params)}, labels = {show(labels)}"
+def describe_net(net: Sequence[Any]) -> str:
+    """X, params (and labels) of a network."""
+    names = ("X", "params", "labels")
+    return ", ".join(f"{name} = {show(value)}" for name, value in zip(names, net, strict=False))
 
 
 def describe_point(case: Sequence[Any]) -> str:
     function, x, h = case
     step = "" if h is None else f", h={h:g}"
     return f"numerical_gradient(f, {show(x)}{step}) with f = the test function {function!r}"
+
+
+def describe_sizes(case: Sequence[int]) -> str:
+    return f"init_params({case[0]}, {case[1]}, {case[2]}, rng=np.random.default_rng({case[3]}))"
 
 
 # Logits of magnitude ~1000: row 1 has z2 = (330, 991, -1), row 2 (180, 1, -181).
@@ -114,28 +112,24 @@ LARGE: Net = (
 )
 EXTREME: Net = (
     np.array([[1.0, -1.0]]),
-    {
-        "W1": np.eye(2),
-        "b1": np.zeros(2),
-        "W2": np.array([[1e3, 0], [-1e3, 0], [0, 0]]),
-        "b2": np.zeros(3),
-    },
+    {"W1": np.eye(2), "b1": np.zeros(2), "W2": np.array([[1e3, 0.0], [-1e3, 0.0], [0.0, 0.0]])}
+    | {"b2": np.zeros(3)},
     np.array([1]),
 )
 """z2 = (1000, -1000, 0), label 1: its probability underflows to 0, the loss is 2000."""
-ONE = network(1, 3, 5, 2, seed=11)
-"""A batch of one, non-square weights."""
-WIDE = network(4, 2, 6, 3, seed=12)
-"""Non-square weights, d < H, O < H."""
-SQUARE = network(3, 3, 3, 3, seed=13)
-"""d = H = O: a missing transpose has the right shape here, only the values are wrong."""
-PROBE = network(3, 2, 4, 3, seed=21)
-"""N = 3, so a missing or extra 1/N shows; H differs from d and O."""
-# Values where x + h - 2h + h (and for 0.5, x + h - h) is not exactly x in float64.
+ONE = network(1, 3, 5, 2, seed=11)  # a batch of one, non-square weights
+WIDE = network(4, 2, 6, 3, seed=12)  # non-square weights, d < H, O < H
+SQUARE = network(3, 3, 3, 3, seed=13)  # d = H = O: a missing transpose has the right shape
+PROBE = network(3, 2, 4, 3, seed=21)  # N = 3: a missing or extra 1/N shows; H differs from d, O
 ROUNDING = np.array([0.1, 0.7, 2.0 / 3.0, 1.1, -0.9, -1.3, 0.5])
+"""Values where x + h - 2h + h (and for 0.5, x + h - h) is not exactly x in float64."""
+RESTORE_CASES = (
+    ("cubic", ROUNDING, None),
+    ("wave", ROUNDING.reshape(7, 1), 1e-3),
+    ("cubic", np.array([[0.1, 0.7, 1.1], [-0.9, 0.5, -1.3]]), None),
+)
 
-
-# -- judges -------------------------------------------------------------------------------
+# -- judges ---------------------------------------------------------------------------------
 
 HE = (
     "He initialisation draws from the rng it is given, W1 first, then W2, each with "
@@ -153,51 +147,54 @@ WHY_SHAPE = (
 )
 
 
-def judged(advice: str) -> Callable[[Any, Any], None]:
-    """A judge comparing with the reference, its message ending with `advice`."""
+def saying(lead: str = "", advice: str = "") -> Callable[[Any, Any], None]:
+    """A judge: the values agree with the reference's, else `lead` + the difference + `advice`."""
 
     def judge(expected: Any, received: Any) -> None:
         found = difference(expected, received)
         if found:
-            raise Wrong(f"{advice}{found}" if advice.endswith(": ") else f"{found}. {advice}")
+            raise Wrong(f"{lead}{found}" + (f". {advice}" if advice else ""))
 
     return judge
 
 
 def first_of(value: Any) -> Any:
-    """The first of a returned pair (the gradient, x afterwards), else the value itself."""
+    """The first of a returned pair (the gradient beside x afterwards), else the value."""
     return value[0] if isinstance(value, (tuple, list)) and len(value) == 2 else value
 
 
 def numgrad_judge(expected: Any, received: Any) -> None:
-    judged(
+    saying(
         "the gradient differs from central differences (f(x + h e_i) - f(x - h e_i)) / (2h) "
         "with the h given: "
     )(expected[0], first_of(received))
 
 
-def restores_judge(case: Sequence[Any], expected: Any, received: Any) -> None:
+def restores(ctx: Context, cases: Sequence[Any]) -> None:
     """x holds exactly its original values after numerical_gradient (which must work roughly)."""
-    x = case[1]
-    grad, after = received if isinstance(received, (tuple, list)) else (received, x)
-    rough = difference(expected[0], grad, rtol=1e-3, atol=1e-6)
-    if rough:
-        raise Wrong(
-            "numerical_gradient must first compute a gradient (even a rough one) for this "
-            f"check to mean anything: {rough}"
-        )
-    changed = np.argwhere(~(after == x)) if getattr(after, "shape", None) == x.shape else []
-    if len(changed):
-        i = tuple(int(k) for k in changed[0])
-        raise Wrong(
-            f"after numerical_gradient returned, x{list(i)} held {float(after[i])!r} instead "
-            f"of its original {float(x[i])!r} ({len(changed)} of {x.size} entries changed). "
-            "Save the entry before perturbing it and assign the saved value back: adding h "
-            "and subtracting it again is not always exact in floating point"
-        )
+    runs = ctx.both("numerical_gradient", scenarios.many, "numgrad", [list(c) for c in cases])
+    for (function, x, h), expected, received in zip(cases, *runs, strict=True):
+        grad, after = received if isinstance(received, (tuple, list)) else (received, x)
+        rough = difference(expected[0], grad, rtol=1e-3, atol=1e-6)
+        if rough:
+            raise Wrong(
+                "numerical_gradient must first compute a gradient (even a rough one) for this "
+                f"check to mean anything: {rough}",
+                describe_point((function, x, h)),
+            )
+        changed = np.argwhere(~(after == x)) if getattr(after, "shape", 0) == x.shape else []
+        if len(changed):
+            i = tuple(int(k) for k in changed[0])
+            raise Wrong(
+                f"after numerical_gradient returned, x{list(i)} held {float(after[i])!r} "
+                f"instead of its original {float(x[i])!r} ({len(changed)} of {x.size} entries "
+                "changed). Save the entry before perturbing it and assign the saved value back: "
+                "adding h and subtracting it again is not always exact in floating point",
+                describe_point((function, x, h)),
+            )
 
 
-def duplication(name: str, right: Any, once: Any, again: Any) -> None:
+def duplication(name: str, right: Any, once: Any, again: Any, net: Net) -> None:
     """`again` (on X stacked twice) must be `right` (the true value on X)."""
     if not difference(right, again):
         return
@@ -205,13 +202,15 @@ def duplication(name: str, right: Any, once: Any, again: Any) -> None:
     if wrong:
         raise Wrong(
             f"{name} is not right on the batch itself yet ({wrong}), so it cannot be right on "
-            "the batch stacked twice; fix that first"
+            "the batch stacked twice; fix that first",
+            describe_net(net),
         )
     found = difference(once, again) or ""
-    what = "another loss" if name == "loss_and_grads" and found.startswith("[0]") else None
+    loss = name == "loss_and_grads" and found.startswith("[0]")
     raise Wrong(
-        f"{name} on the batch stacked twice gives {what or 'other gradients'} than on the "
-        f"batch: {found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}"
+        f"{name} on the batch stacked twice gives {'another loss' if loss else 'other gradients'}"
+        f" than on the batch: {found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}",
+        describe_net(net),
     )
 
 
@@ -224,17 +223,18 @@ def backward_duplication(ctx: Context, nets: Sequence[Net]) -> None:
     cases = [list(n) for n in [*nets, *map(twice, nets)]]
     right, received = ctx.both("backward", scenarios.many, "gradients", cases)
     for net, want, once, again in zip(nets, right, received, received[len(nets) :], strict=False):
-        duplication("backward", want, once, again)
+        duplication("backward", want, once, again, net)
 
 
 def loss_and_grads_duplication(ctx: Context, nets: Sequence[Net]) -> None:
     cases = [((p, X, y), {}) for X, p, y in [*nets, *map(twice, nets)]]
     values = ctx.values("loss_and_grads", cases)
-    for case, once, again in zip(cases, values, values[len(nets) :], strict=False):
-        duplication("loss_and_grads", ctx.reference.call("loss_and_grads", *case[0]), once, again)
+    for net, case, once, again in zip(nets, cases, values, values[len(nets) :], strict=False):
+        right = ctx.reference.call("loss_and_grads", *case[0])
+        duplication("loss_and_grads", right, once, again, net)
 
 
-# -- the gradient check (CS231n's gradient_check.py): one checker for every backward ------
+# -- the gradient check (CS231n's gradient_check.py): one checker for any backward ----------
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -242,30 +242,34 @@ def relative_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.max(np.abs(a - b)) / max(float(np.max(np.abs(a) + np.abs(b))), 1e-3))
 
 
-def gradient_check(
-    numerical: dict[str, Any], analytic: dict[str, Any], true: dict[str, Any], shapes: dict
-) -> None:
-    """Every key's analytic gradient agrees with its numerical one; else blame the wrong one."""
-    for key, shape in shapes.items():
+def gradient_check(numerical: Any, analytic: Any, true: dict[str, np.ndarray]) -> None:
+    """Each analytic gradient (dict by parameter) agrees with its numerical one within
+    GRADCHECK_TOL; if not, the true gradients say which of the two is to blame."""
+    for key, right in true.items():
         a, n = analytic.get(key), numerical.get(key)
-        if getattr(a, "shape", None) != shape or getattr(n, "shape", None) != shape:
+        if getattr(a, "shape", None) != right.shape or getattr(n, "shape", None) != right.shape:
             raise Wrong(
                 f"for {key}, loss_and_grads gave {describe_type(a)} and numerical_gradient "
-                f"{describe_type(n)}; both should have the shape of params[{key!r}], {shape}"
+                f"{describe_type(n)}; both should have the shape of params[{key!r}], "
+                f"{right.shape}"
             )
         error = relative_error(a, n)
         if error <= GRADCHECK_TOL:
             continue
-        culprits = []
-        if not relative_error(a, true[key]) <= GRADCHECK_TOL:
-            culprits.append("your backward pass (its gradient is not the true one)")
-        if not relative_error(n, true[key]) <= GRADCHECK_TOL:
-            culprits.append(
-                "your numerical_gradient (central differences of the right loss are not what "
-                "it returned)"
+        culprits = [
+            culprit
+            for culprit, value in (
+                ("your backward pass (its gradient is not the true one)", a),
+                (
+                    "your numerical_gradient (central differences of the right loss are not "
+                    "what it returned)",
+                    n,
+                ),
             )
+            if not relative_error(value, right) <= GRADCHECK_TOL
+        ]
         blame = " and ".join(culprits) or "rounding: the two are close but not close enough"
-        i = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(a - n))), shape))
+        i = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(a - n))), a.shape))
         raise Wrong(
             f"the gradient check fails for {key}: numerical_gradient of your loss and your "
             f"loss_and_grads differ by a relative {error:.2e} (at most {GRADCHECK_TOL:g} "
@@ -274,13 +278,13 @@ def gradient_check(
         )
 
 
-def gradcheck_body(ctx: Context, net: Net) -> None:
-    X, params, labels = net
-    want, got = ctx.both("numerical_gradient", scenarios.gradient_check, X, params, labels)
-    if not isinstance(got.get("analytic"), dict):
+def gradcheck(ctx: Context, net: Net) -> None:
+    """The learner's own gradient check, on their loss_and_grads and numerical_gradient."""
+    want, got = ctx.both("numerical_gradient", scenarios.gradient_check, *net)
+    if not isinstance(got["analytic"], dict):
         raise Wrong(
             "loss_and_grads should return a pair (loss, grads) with grads a dict shaped like "
-            f"params; it returned {describe_type(got.get('analytic'))} as grads"
+            f"params; it returned {describe_type(got['analytic'])} as grads"
         )
     wrong_loss = difference(want["loss"], got["loss"])
     if wrong_loss:
@@ -288,23 +292,26 @@ def gradcheck_body(ctx: Context, net: Net) -> None:
             "the gradient check needs the right loss: loss_and_grads should return the mean "
             f"cross-entropy first, but {wrong_loss}"
         )
-    shapes = {key: params[key].shape for key in KEYS}
-    gradient_check(got["numerical"], got["analytic"], want["analytic"], shapes)
+    gradient_check(got["numerical"], got["analytic"], want["analytic"])
 
 
-# -- the checks -----------------------------------------------------------------------------
+# -- the checks -------------------------------------------------------------------------------
 
-
-def weighted(checks: Sequence[Check], points: dict[str, float]) -> list[Check]:
-    """`checks` with some ids' points changed."""
-    import dataclasses
-
-    return [dataclasses.replace(c, points=points.get(c.id, c.points)) for c in checks]
-
-
-def nets(net_list: Sequence[Net]) -> list[Case]:
-    return [Case(n) for n in net_list]
-
+NETS = st.lists(net.strategy, min_size=1, max_size=BATCH)
+BACKWARD = ScenarioRow(
+    "backward-matches-reference",
+    "backward",
+    scenarios.gradients,
+    net,
+    judge=saying("backward(params, cache, labels), with the cache of your forward, is wrong: "),
+    special=[Case(ONE), Case(WIDE), Case(SQUARE)],
+    title="backward, fed your forward's cache, gives the reference's gradients",
+    hidden_cases=6,
+    describe=describe_net,
+    ids={"special": "backward-batch-of-one-and-non-square", "hidden": "backward-hidden"},
+    titles={"special": "backward is right for a batch of one, non-square and square weights"},
+    uses=("forward", "backward"),
+)
 
 CHECKS = [
     ScenarioRow(
@@ -312,49 +319,31 @@ CHECKS = [
         "init_params",
         scenarios.init_params_seeded,
         sizes,
-        judge=judged(HE),
+        judge=saying(advice=HE),
         title="init_params draws He-initialised weights from the generator, as the reference does",
+        hidden_cases=6,
+        describe=describe_sizes,
         ids={"hidden": "init_params-hidden"},
-        describe=lambda c: (
-            f"init_params({c[0]}, {c[1]}, {c[2]}, rng=np.random.default_rng({c[3]}))"
-        ),
     ),
     ScenarioRow(
         "forward-matches-reference",
         "forward",
         scenarios.probabilities,
         net.map(lambda n: n[:2]),
-        judge=judged("the probabilities (first value returned) differ: "),
+        judge=saying("the probabilities (first value returned) differ: "),
         special=[Case(LARGE[:2])],
         title="forward gives the reference's probabilities",
+        hidden_cases=6,
+        describe=describe_net,
         ids={"special": "forward-large-logits", "hidden": "forward-hidden"},
         titles={"special": "forward is finite and right for logits of magnitude 1000"},
     ),
-    weighted(
-        ScenarioRow(
-            "backward-matches-reference",
-            "backward",
-            scenarios.gradients,
-            net,
-            judge=judged(
-                "backward(params, cache, labels), with the cache of your forward, is wrong: "
-            ),
-            special=nets([ONE, WIDE, SQUARE]),
-            title="backward, fed your forward's cache, gives the reference's gradients",
-            ids={"special": "backward-batch-of-one-and-non-square", "hidden": "backward-hidden"},
-            titles={
-                "special": "backward is right for a batch of one, non-square and square weights"
-            },
-            uses=("forward", "backward"),
-            describe=describe_net,
-        ).checks(),
-        {"backward-matches-reference": 2.0},
-    ),
+    [dataclasses.replace(c, points=2.0 if c.id == BACKWARD.id else 1.0) for c in BACKWARD.checks()],
     property_check(
         "backward-batch-duplication",
         "backward: duplicating the batch leaves every gradient unchanged",
         ["forward", "backward"],
-        net.lists(max_size=BATCH),
+        NETS,
         backward_duplication,
         describe=lambda nets: describe_net(nets[0]),
     ),
@@ -369,7 +358,7 @@ CHECKS = [
         "loss_and_grads-batch-duplication",
         "loss_and_grads: duplicating the batch leaves the loss and the gradients unchanged",
         ["loss_and_grads"],
-        net.lists(max_size=BATCH),
+        NETS,
         loss_and_grads_duplication,
         describe=lambda nets: describe_net(nets[0]),
     ),
@@ -380,37 +369,32 @@ CHECKS = [
         point,
         judge=numgrad_judge,
         title="numerical_gradient takes central differences with the given h",
+        describe=describe_point,
         ids={"hidden": "numerical_gradient-hidden"},
-        describe=describe_point,
+        titles={"hidden": "numerical_gradient agrees with the reference on hidden points"},
     ),
-    ScenarioRow(
+    cases_check(
         "numerical_gradient-restores-input",
-        "numerical_gradient",
-        scenarios.numerical_gradient_of,
-        (
-            ("cubic", ROUNDING, None),
-            ("wave", ROUNDING.reshape(7, 1), 1e-3),
-            ("cubic", np.array([[0.1, 0.7, 1.1], [-0.9, 0.5, -1.3]]), None),
-        ),
-        judge=restores_judge,
-        title="numerical_gradient leaves x exactly as it found it",
-        describe=describe_point,
+        "numerical_gradient leaves x exactly as it found it",
+        ["numerical_gradient"],
+        lambda: [RESTORE_CASES],
+        restores,
+        describe=lambda cases: describe_point(cases[0]),
     ),
     property_check(
         "numerical_gradient-agrees-with-backprop",
         "gradient check: numerical_gradient of your loss agrees with your loss_and_grads",
         ["loss_and_grads", "numerical_gradient"],
         net.strategy,
-        gradcheck_body,
+        gradcheck,
         describe=describe_net,
     ),
 ]
 
+# -- probes: where each family of mistakes (mutants.toml) shows -------------------------------
 
-# -- probes: where each family of mistakes and the reference disagree ---------------------
 
-
-def pick(value: Any, keys: Sequence[str]) -> Any:
+def pick(value: Any, *keys: str) -> Any:
     """Some entries of a gradient dict (whatever came back, if not a dict)."""
     return {key: value.get(key) for key in keys} if isinstance(value, dict) else value
 
@@ -424,31 +408,40 @@ def loss_on(net: Net) -> Callable[[Subject], Any]:
 
 
 def grads_on(net: Net, *keys: str) -> Callable[[Subject], Any]:
-    return lambda subject: pick(subject.scenario(scenarios.gradients, *net), keys)
+    return lambda subject: pick(subject.scenario(scenarios.gradients, *net), *keys)
 
 
 def numgrad_on(subject: Subject) -> Any:
     return subject.scenario(scenarios.numerical_gradient_of, "cubic", ROUNDING, None)
 
 
-PROBES = {
-    "softmax-overflow": probs_on(LARGE),
-    "dense-weight-transposed": probs_on(SQUARE),
-    "init-wrong-scale": lambda s: pick(
-        s.scenario(scenarios.init_params_seeded, 3, 5, 2, 7), ["W1"]
-    ),
-    "ce-grad-not-divided-by-n": grads_on(PROBE, "W1", "W2"),
-    "relu-backward-uses-activation": grads_on(PROBE, "W1", "b1"),
-    "backprop-missing-transpose": grads_on(SQUARE, "W1", "W2"),
-    "bias-grad-not-summed": grads_on(PROBE, "b1", "b2"),
-    "loss-sum-not-mean": loss_on(PROBE),
-    "ce-log-of-softmax-unstable": loss_on(EXTREME),
-    "numgrad-one-sided": lambda s: first_of(numgrad_on(s)),
-    "numgrad-mutates-input": lambda s: bool(np.array_equal(numgrad_on(s)[1], ROUNDING)),
-}
-
 EXERCISE = exercise(
     title="Backpropagation through a two-layer network",
     checks=CHECKS,
-    probes=PROBES,
+    probes={
+        "softmax-overflow": probs_on(LARGE),
+        "dense-weight-transposed": probs_on(SQUARE),
+        "init-wrong-scale": lambda s: pick(
+            s.scenario(scenarios.init_params_seeded, 3, 5, 2, 7), "W1"
+        ),
+        "ce-grad-not-divided-by-n": grads_on(PROBE, "W1", "W2"),
+        "relu-backward-uses-activation": grads_on(PROBE, "W1", "b1"),
+        "backprop-missing-transpose": grads_on(SQUARE, "W1", "W2"),
+        "bias-grad-not-summed": grads_on(PROBE, "b1", "b2"),
+        "loss-sum-not-mean": loss_on(PROBE),
+        "ce-log-of-softmax-unstable": loss_on(EXTREME),
+        "numgrad-one-sided": lambda s: first_of(numgrad_on(s)),
+        "numgrad-mutates-input": lambda s: bool(np.array_equal(numgrad_on(s)[1], ROUNDING)),
+    },
+    hints=[
+        "Write forward first and keep everything backward needs in the cache (X, z1, a1, z2, "
+        "probs). Then backward, following the docstring line by line, checking each shape: "
+        "dW2 must be (O, H) like W2, dW1 (H, d) like W1, biases (units,).",
+        "Mean, not sum: delta2 = (probs - onehot) / N, and nothing else divides by N again. "
+        "The bias gradients sum delta over the batch (axis=0). The ReLU mask comes from z1: "
+        "delta1 = (delta2 @ W2) * relu_grad(z1).",
+        "numerical_gradient: for i in np.ndindex(x.shape): original = x[i]; x[i] = original + h; "
+        "f_plus = f(x); x[i] = original - h; f_minus = f(x); x[i] = original; grad[i] = (f_plus "
+        "- f_minus) / (2 * h). Then check your backward: the two should agree to about 1e-7.",
+    ],
 )
