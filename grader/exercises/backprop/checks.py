@@ -1,17 +1,11 @@
 """The checks of `backprop`: the two-layer network's initialisation, passes and gradient check.
 
-One row per learner function: `loss_and_grads` takes plain data (a `Row`); the
-others run in the worker (`scenarios.py`, `ScenarioRow`s): `init_params` takes a
-generator, `backward` the cache of the learner's own `forward`,
-`numerical_gradient` a function. Three properties expose the classic mistakes:
-duplicating the batch (X ⊕ X) leaves the loss and every gradient unchanged
-(mean, not sum); `numerical_gradient` leaves x exactly as it found it; and the
-gradient check the exercise teaches (CS231n's `gradient_check`): the learner's
-numerical gradient of their loss agrees with their `loss_and_grads`.
-
-Networks have normal, non-zero parameters (biases included) and no
-pre-activation within 1e-3 of ReLU's kink, so central differences are exact to
-~1e-9 and a dead unit never hides a wrong backward.
+A row per learner function (the worker runs what needs a generator, a cache or a
+function: `scenarios.py`), and three properties: the batch stacked twice leaves
+the loss and the gradients unchanged (mean, not sum); `numerical_gradient` leaves
+x as it found it; the learner's own gradient check (CS231n's) passes. Networks
+have non-zero parameters and no pre-activation within 1e-3 of ReLU's kink, so
+central differences are exact to ~1e-9 and a dead unit never hides a wrong backward.
 """
 
 from __future__ import annotations
@@ -70,12 +64,6 @@ def net(pick: Pick) -> Net:
 
 
 @domain
-def sizes(pick: Pick) -> tuple[int, int, int, int]:
-    """(d, H, O, seed) for init_params."""
-    return pick.integers(1, 6), pick.integers(1, 6), pick.integers(1, 6), pick.seed()
-
-
-@domain
 def point(pick: Pick) -> tuple[str, np.ndarray, float | None]:
     """(test function, x, h) for numerical_gradient; h None leaves it at its default."""
     shape = tuple(pick.integers(1, 3) for _ in range(pick.integers(1, 3)))
@@ -93,10 +81,6 @@ def describe_point(case: Sequence[Any]) -> str:
     function, x, h = case
     step = "" if h is None else f", h={h:g}"
     return f"numerical_gradient(f, {show(x)}{step}) with f = the test function {function!r}"
-
-
-def describe_sizes(case: Sequence[int]) -> str:
-    return f"init_params({case[0]}, {case[1]}, {case[2]}, rng=np.random.default_rng({case[3]}))"
 
 
 # Logits of magnitude ~1000: row 1 has z2 = (330, 991, -1), row 2 (180, 1, -181).
@@ -158,31 +142,19 @@ def saying(lead: str = "", advice: str = "") -> Callable[[Any, Any], None]:
     return judge
 
 
-def first_of(value: Any) -> Any:
-    """The first of a returned pair (the gradient beside x afterwards), else the value."""
-    return value[0] if isinstance(value, (tuple, list)) and len(value) == 2 else value
-
-
-def numgrad_judge(expected: Any, received: Any) -> None:
-    saying(
-        "the gradient differs from central differences (f(x + h e_i) - f(x - h e_i)) / (2h) "
-        "with the h given: "
-    )(expected[0], first_of(received))
-
-
 def restores(ctx: Context, cases: Sequence[Any]) -> None:
     """x holds exactly its original values after numerical_gradient (which must work roughly)."""
     runs = ctx.both("numerical_gradient", scenarios.many, "numgrad", [list(c) for c in cases])
     for (function, x, h), expected, received in zip(cases, *runs, strict=True):
-        grad, after = received if isinstance(received, (tuple, list)) else (received, x)
-        rough = difference(expected[0], grad, rtol=1e-3, atol=1e-6)
+        (grad, after), right = received, expected[0]
+        rough = difference(right, grad, rtol=1e-3, atol=1e-6)
         if rough:
             raise Wrong(
                 "numerical_gradient must first compute a gradient (even a rough one) for this "
                 f"check to mean anything: {rough}",
                 describe_point((function, x, h)),
             )
-        changed = np.argwhere(~(after == x)) if getattr(after, "shape", 0) == x.shape else []
+        changed = np.argwhere(after != x)
         if len(changed):
             i = tuple(int(k) for k in changed[0])
             raise Wrong(
@@ -194,47 +166,40 @@ def restores(ctx: Context, cases: Sequence[Any]) -> None:
             )
 
 
-def duplication(name: str, right: Any, once: Any, again: Any, net: Net) -> None:
-    """`again` (on X stacked twice) must be `right` (the true value on X)."""
-    if not difference(right, again):
-        return
-    wrong = difference(right, once)
-    if wrong:
-        raise Wrong(
-            f"{name} is not right on the batch itself yet ({wrong}), so it cannot be right on "
-            "the batch stacked twice; fix that first",
-            describe_net(net),
-        )
-    found = difference(once, again) or ""
-    loss = name == "loss_and_grads" and found.startswith("[0]")
-    raise Wrong(
-        f"{name} on the batch stacked twice gives {'another loss' if loss else 'other gradients'}"
-        f" than on the batch: {found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}",
-        describe_net(net),
-    )
+def duplication(name: str, scenario: str) -> Callable[[Context, Sequence[Net]], None]:
+    """A body: `name` (run by `scenario`) on each batch stacked twice gives the true value."""
 
+    def body(ctx: Context, nets: Sequence[Net]) -> None:
+        doubled = [[stacked_twice(X), p, stacked_twice(y)] for X, p, y in nets]
+        right, got = ctx.both(name, scenarios.many, scenario, [*map(list, nets), *doubled])
+        for net, true, once, again in zip(nets, right, got, got[len(nets) :], strict=False):
+            if not difference(true, again):
+                continue
+            wrong = difference(true, once)
+            if wrong:
+                raise Wrong(
+                    f"{name} is not right on the batch itself yet ({wrong}), so it cannot be "
+                    "right on the batch stacked twice; fix that first",
+                    describe_net(net),
+                )
+            found = difference(once, again) or ""
+            what = "another loss" if scenario == "loss" and found.startswith("[0]") else None
+            raise Wrong(
+                f"{name} on the batch stacked twice gives {what or 'other gradients'} than on "
+                f"the batch: {found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}",
+                describe_net(net),
+            )
 
-def twice(net: Net) -> Net:
-    X, params, labels = net
-    return stacked_twice(X), params, stacked_twice(labels)
-
-
-def backward_duplication(ctx: Context, nets: Sequence[Net]) -> None:
-    cases = [list(n) for n in [*nets, *map(twice, nets)]]
-    right, received = ctx.both("backward", scenarios.many, "gradients", cases)
-    for net, want, once, again in zip(nets, right, received, received[len(nets) :], strict=False):
-        duplication("backward", want, once, again, net)
-
-
-def loss_and_grads_duplication(ctx: Context, nets: Sequence[Net]) -> None:
-    cases = [((p, X, y), {}) for X, p, y in [*nets, *map(twice, nets)]]
-    values = ctx.values("loss_and_grads", cases)
-    for net, case, once, again in zip(nets, cases, values, values[len(nets) :], strict=False):
-        right = ctx.reference.call("loss_and_grads", *case[0])
-        duplication("loss_and_grads", right, once, again, net)
+    return body
 
 
 # -- the gradient check (CS231n's gradient_check.py): one checker for any backward ----------
+
+
+CULPRITS = (
+    "your backward pass (its gradient is not the true one)",
+    "your numerical_gradient (central differences of the right loss are not what it returned)",
+)
 
 
 def relative_error(a: np.ndarray, b: np.ndarray) -> float:
@@ -256,25 +221,18 @@ def gradient_check(numerical: Any, analytic: Any, true: dict[str, np.ndarray]) -
         error = relative_error(a, n)
         if error <= GRADCHECK_TOL:
             continue
-        culprits = [
-            culprit
-            for culprit, value in (
-                ("your backward pass (its gradient is not the true one)", a),
-                (
-                    "your numerical_gradient (central differences of the right loss are not "
-                    "what it returned)",
-                    n,
-                ),
-            )
-            if not relative_error(value, right) <= GRADCHECK_TOL
-        ]
-        blame = " and ".join(culprits) or "rounding: the two are close but not close enough"
+        blame = " and ".join(
+            who
+            for who, g in zip(CULPRITS, (a, n), strict=True)
+            if not relative_error(g, right) <= GRADCHECK_TOL
+        )
         i = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(a - n))), a.shape))
         raise Wrong(
             f"the gradient check fails for {key}: numerical_gradient of your loss and your "
             f"loss_and_grads differ by a relative {error:.2e} (at most {GRADCHECK_TOL:g} "
             f"expected); at index {i} numerical {show(float(n[i]))}, analytic "
-            f"{show(float(a[i]))}. Compared with the reference, the culprit is {blame}"
+            f"{show(float(a[i]))}. Compared with the reference, the culprit is "
+            f"{blame or 'rounding: the two are close but not close enough'}"
         )
 
 
@@ -318,11 +276,13 @@ CHECKS = [
         "init_params-matches-reference",
         "init_params",
         scenarios.init_params_seeded,
-        sizes,
+        domain(lambda pick: (*(pick.integers(1, 6) for _ in "dHO"), pick.seed())),
         judge=saying(advice=HE),
         title="init_params draws He-initialised weights from the generator, as the reference does",
         hidden_cases=6,
-        describe=describe_sizes,
+        describe=lambda c: (
+            f"init_params({c[0]}, {c[1]}, {c[2]}, rng=np.random.default_rng({c[3]}))"
+        ),
         ids={"hidden": "init_params-hidden"},
     ),
     ScenarioRow(
@@ -344,7 +304,7 @@ CHECKS = [
         "backward: duplicating the batch leaves every gradient unchanged",
         ["forward", "backward"],
         NETS,
-        backward_duplication,
+        duplication("backward", "gradients"),
         describe=lambda nets: describe_net(nets[0]),
     ),
     Row(
@@ -359,15 +319,18 @@ CHECKS = [
         "loss_and_grads: duplicating the batch leaves the loss and the gradients unchanged",
         ["loss_and_grads"],
         NETS,
-        loss_and_grads_duplication,
+        duplication("loss_and_grads", "loss"),
         describe=lambda nets: describe_net(nets[0]),
     ),
     ScenarioRow(
         "numerical_gradient-matches-reference",
         "numerical_gradient",
-        scenarios.numerical_gradient_of,
+        scenarios.numerical_gradient_at,
         point,
-        judge=numgrad_judge,
+        judge=saying(
+            "the gradient differs from central differences (f(x + h e_i) - f(x - h e_i)) / (2h) "
+            "with the h given: "
+        ),
         title="numerical_gradient takes central differences with the given h",
         describe=describe_point,
         ids={"hidden": "numerical_gradient-hidden"},
@@ -394,44 +357,31 @@ CHECKS = [
 # -- probes: where each family of mistakes (mutants.toml) shows -------------------------------
 
 
-def pick(value: Any, *keys: str) -> Any:
-    """Some entries of a gradient dict (whatever came back, if not a dict)."""
-    return {key: value.get(key) for key in keys} if isinstance(value, dict) else value
+def probe(scenario: Callable[..., Any], *args: Any, keys: Sequence[str] = ()) -> Any:
+    """A scenario's value on a subject (only `keys` of it, when it returns a dict)."""
 
+    def run(subject: Subject) -> Any:
+        value = subject.scenario(scenario, *args)
+        return {k: value.get(k) for k in keys} if keys and isinstance(value, dict) else value
 
-def probs_on(net: Net) -> Callable[[Subject], Any]:
-    return lambda subject: subject.scenario(scenarios.probabilities, *net[:2])
-
-
-def loss_on(net: Net) -> Callable[[Subject], Any]:
-    return lambda subject: first_of(subject.call("loss_and_grads", net[1], net[0], net[2]))
-
-
-def grads_on(net: Net, *keys: str) -> Callable[[Subject], Any]:
-    return lambda subject: pick(subject.scenario(scenarios.gradients, *net), *keys)
-
-
-def numgrad_on(subject: Subject) -> Any:
-    return subject.scenario(scenarios.numerical_gradient_of, "cubic", ROUNDING, None)
+    return run
 
 
 EXERCISE = exercise(
     title="Backpropagation through a two-layer network",
     checks=CHECKS,
     probes={
-        "softmax-overflow": probs_on(LARGE),
-        "dense-weight-transposed": probs_on(SQUARE),
-        "init-wrong-scale": lambda s: pick(
-            s.scenario(scenarios.init_params_seeded, 3, 5, 2, 7), "W1"
-        ),
-        "ce-grad-not-divided-by-n": grads_on(PROBE, "W1", "W2"),
-        "relu-backward-uses-activation": grads_on(PROBE, "W1", "b1"),
-        "backprop-missing-transpose": grads_on(SQUARE, "W1", "W2"),
-        "bias-grad-not-summed": grads_on(PROBE, "b1", "b2"),
-        "loss-sum-not-mean": loss_on(PROBE),
-        "ce-log-of-softmax-unstable": loss_on(EXTREME),
-        "numgrad-one-sided": lambda s: first_of(numgrad_on(s)),
-        "numgrad-mutates-input": lambda s: bool(np.array_equal(numgrad_on(s)[1], ROUNDING)),
+        "softmax-overflow": probe(scenarios.probabilities, *LARGE[:2]),
+        "dense-weight-transposed": probe(scenarios.probabilities, *SQUARE[:2]),
+        "init-wrong-scale": probe(scenarios.init_params_seeded, 3, 5, 2, 7, keys=["W1"]),
+        "ce-grad-not-divided-by-n": probe(scenarios.gradients, *PROBE, keys=["W1", "W2"]),
+        "relu-backward-uses-activation": probe(scenarios.gradients, *PROBE, keys=["W1", "b1"]),
+        "backprop-missing-transpose": probe(scenarios.gradients, *SQUARE, keys=["W1", "W2"]),
+        "bias-grad-not-summed": probe(scenarios.gradients, *PROBE, keys=["b1", "b2"]),
+        "loss-sum-not-mean": probe(scenarios.loss_of, *PROBE),
+        "ce-log-of-softmax-unstable": probe(scenarios.loss_of, *EXTREME),
+        "numgrad-one-sided": probe(scenarios.numerical_gradient_at, "cubic", ROUNDING, None),
+        "numgrad-mutates-input": probe(scenarios.restores_x, "cubic", ROUNDING, None),
     },
     hints=[
         "Write forward first and keep everything backward needs in the cache (X, z1, a1, z2, "

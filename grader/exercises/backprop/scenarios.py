@@ -45,6 +45,16 @@ def gradients(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.nda
     return module.backward(params, cache, labels)
 
 
+def loss_and_grads(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray) -> Any:
+    """`loss_and_grads(params, X, labels)`, called with a network's (X, params, labels)."""
+    return module.loss_and_grads(params, X, labels)
+
+
+def loss_of(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray) -> Any:
+    """The loss `loss_and_grads(params, X, labels)` returns."""
+    return _pair(loss_and_grads(module, X, params, labels), "loss_and_grads", "loss")[0]
+
+
 def _cubic(x: np.ndarray) -> float:
     """Curved enough that a forward difference is visibly off; not separable across entries."""
     return float(np.sum(x**3) + 0.5 * np.sum(x) ** 2)
@@ -66,6 +76,18 @@ def numerical_gradient_of(module: Any, function: str, x: np.ndarray, h: float | 
     return grad, x
 
 
+def numerical_gradient_at(module: Any, function: str, x: np.ndarray, h: float | None) -> Any:
+    """The gradient `numerical_gradient(f, x, h)` returns."""
+    return numerical_gradient_of(module, function, x, h)[0]
+
+
+def restores_x(module: Any, function: str, x: np.ndarray, h: float | None) -> bool:
+    """Whether x holds exactly its values again after `numerical_gradient(f, x, h)`."""
+    before = x.copy()
+    numerical_gradient_of(module, function, x, h)
+    return bool(np.array_equal(x, before))
+
+
 def gradient_check(
     module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray
 ) -> dict[str, Any]:
@@ -85,7 +107,11 @@ def gradient_check(
 
 
 many = batched(
-    {"init_params": init_params_seeded, "gradients": gradients, "numgrad": numerical_gradient_of},
+    {
+        "gradients": gradients,
+        "loss": loss_and_grads,
+        "numgrad": numerical_gradient_of,
+    },
     __name__,
 )
 """`many(module, name, cases)`: several runs of one scenario in one round trip."""
