@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.compare import ATOL, RTOL, agrees
+from grader.engine.compare import ATOL, RTOL, agrees
 
 try:
     import tomllib
