@@ -103,3 +103,22 @@ def test_wrong_carries_text_only() -> None:
 def test_batched_scenarios_run_many_cases_in_one_call() -> None:
     many = batched({"run": lambda m, z: z + 1}, "somewhere")
     assert many.__module__ == "somewhere" and many(None, "run", [[1], [2]]) == [2, 3]
+
+
+def test_a_scenario_module_imports_nothing_of_the_grader_but_batched() -> None:
+    """The worker imports `grader.exercises.NAME.scenarios` by name: through the engine's
+    package it must reach neither hypothesis nor the rest of the grader (nor torch)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, grader.exercises, grader.engine.scenarios; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grader', 'hypothesis', 'torch')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "['grader',",
+        "'grader.engine',",
+        "'grader.engine.scenarios',",
+        "'grader.exercises']",
+    ]
