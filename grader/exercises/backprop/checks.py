@@ -1,11 +1,10 @@
 """The checks of `backprop`: the two-layer network's initialisation, passes and gradient check.
 
-A row per learner function (the worker runs what needs a generator, a cache or a
-function: `scenarios.py`), and three properties: the batch stacked twice leaves
-the loss and the gradients unchanged (mean, not sum); `numerical_gradient` leaves
-x as it found it; the learner's own gradient check (CS231n's) passes. Networks
-have non-zero parameters and no pre-activation within 1e-3 of ReLU's kink, so
-central differences are exact to ~1e-9 and a dead unit never hides a wrong backward.
+A row per learner function (the worker runs what needs a generator, a cache or a function:
+`scenarios.py`) and three properties: the batch stacked twice leaves the loss and the gradients
+unchanged (mean, not sum); `numerical_gradient` leaves x as it found it; the learner's own
+gradient check (CS231n's) passes. Networks have non-zero parameters and no pre-activation within
+1e-3 of ReLU's kink: central differences are exact to ~1e-9, no dead unit hides a wrong backward.
 """
 
 from __future__ import annotations
@@ -37,11 +36,9 @@ from grader.engine import (
 from grader.engine.compare import describe_type
 from grader.exercises.backprop import scenarios
 
-Net = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]
-"""(X, params, labels): one batch through one network."""
+Net = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]  # (X, params, labels)
 
-GRADCHECK_TOL = 1e-6
-"""Largest normwise relative error between a numerical and an analytic gradient."""
+GRADCHECK_TOL = 1e-6  # the largest normwise relative error of a gradient check
 
 
 def network(N: int, d: int, H: int, K: int, seed: int) -> Net:
@@ -105,8 +102,8 @@ ONE = network(1, 3, 5, 2, seed=11)  # a batch of one, non-square weights
 WIDE = network(4, 2, 6, 3, seed=12)  # non-square weights, d < H, O < H
 SQUARE = network(3, 3, 3, 3, seed=13)  # d = H = O: a missing transpose has the right shape
 PROBE = network(3, 2, 4, 3, seed=21)  # N = 3: a missing or extra 1/N shows; H differs from d, O
+# Values where x + h - 2h + h (and for 0.5, x + h - h) is not exactly x in float64.
 ROUNDING = np.array([0.1, 0.7, 2.0 / 3.0, 1.1, -0.9, -1.3, 0.5])
-"""Values where x + h - 2h + h (and for 0.5, x + h - h) is not exactly x in float64."""
 RESTORE_CASES = (
     ("cubic", ROUNDING, None),
     ("wave", ROUNDING.reshape(7, 1), 1e-3),
@@ -144,7 +141,7 @@ def saying(lead: str = "", advice: str = "") -> Callable[[Any, Any], None]:
 
 def restores(ctx: Context, cases: Sequence[Any]) -> None:
     """x holds exactly its original values after numerical_gradient (which must work roughly)."""
-    runs = ctx.both("numerical_gradient", scenarios.many, "numgrad", [list(c) for c in cases])
+    runs = ctx.both("numerical_gradient", scenarios.many, "numerical_gradient_of", cases)
     for (function, x, h), expected, received in zip(cases, *runs, strict=True):
         (grad, after), right = received, expected[0]
         rough = difference(right, grad, rtol=1e-3, atol=1e-6)
@@ -183,7 +180,9 @@ def duplication(name: str, scenario: str) -> Callable[[Context, Sequence[Net]], 
                     describe_net(net),
                 )
             found = difference(once, again) or ""
-            what = "another loss" if scenario == "loss" and found.startswith("[0]") else None
+            what = (
+                "another loss" if scenario == "loss_and_grads" and found.startswith("[0]") else None
+            )
             raise Wrong(
                 f"{name} on the batch stacked twice gives {what or 'other gradients'} than on "
                 f"the batch: {found}. {WHY_SHAPE if 'shape' in found else WHY_MEAN}",
@@ -266,6 +265,7 @@ BACKWARD = ScenarioRow(
     title="backward, fed your forward's cache, gives the reference's gradients",
     hidden_cases=6,
     describe=describe_net,
+    many=scenarios.many,
     ids={"special": "backward-batch-of-one-and-non-square", "hidden": "backward-hidden"},
     titles={"special": "backward is right for a batch of one, non-square and square weights"},
     uses=("forward", "backward"),
@@ -284,6 +284,7 @@ CHECKS = [
             f"init_params({c[0]}, {c[1]}, {c[2]}, rng=np.random.default_rng({c[3]}))"
         ),
         ids={"hidden": "init_params-hidden"},
+        many=scenarios.many,
     ),
     ScenarioRow(
         "forward-matches-reference",
@@ -296,6 +297,7 @@ CHECKS = [
         hidden_cases=6,
         describe=describe_net,
         ids={"special": "forward-large-logits", "hidden": "forward-hidden"},
+        many=scenarios.many,
         titles={"special": "forward is finite and right for logits of magnitude 1000"},
     ),
     [dataclasses.replace(c, points=2.0 if c.id == BACKWARD.id else 1.0) for c in BACKWARD.checks()],
@@ -319,7 +321,7 @@ CHECKS = [
         "loss_and_grads: duplicating the batch leaves the loss and the gradients unchanged",
         ["loss_and_grads"],
         NETS,
-        duplication("loss_and_grads", "loss"),
+        duplication("loss_and_grads", "loss_and_grads"),
         describe=lambda nets: describe_net(nets[0]),
     ),
     ScenarioRow(
@@ -334,6 +336,7 @@ CHECKS = [
         title="numerical_gradient takes central differences with the given h",
         describe=describe_point,
         ids={"hidden": "numerical_gradient-hidden"},
+        many=scenarios.many,
         titles={"hidden": "numerical_gradient agrees with the reference on hidden points"},
     ),
     cases_check(

@@ -107,11 +107,8 @@ def gradient_check(
 
 
 many = batched(
-    {
-        "gradients": gradients,
-        "loss": loss_and_grads,
-        "numgrad": numerical_gradient_of,
-    },
+    {f.__name__: f for f in (init_params_seeded, probabilities, gradients, loss_and_grads)}
+    | {f.__name__: f for f in (numerical_gradient_of, numerical_gradient_at)},
     __name__,
 )
-"""`many(module, name, cases)`: several runs of one scenario in one round trip."""
+"""`many(module, name, cases)`: several runs of one scenario (by name) in one round trip."""
