@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.checks.backprop import ROUNDING
+import numpy as np
+import pytest
+
+from grader.engine import Wrong
+from grader.exercises.backprop.checks import ROUNDING, gradient_check
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,3 +106,43 @@ def test_hidden_checks_show_no_input(grade_with) -> None:
     )
     hidden = [c for c in result.checks if c.kind == "hidden" and not c.passed]
     assert hidden and all(c.counterexample is None for c in hidden)
+
+
+def test_log_of_probabilities_fails_on_logits_1000_apart(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
+        """
+        def loss_and_grads(params, X, labels):
+            probs, cache = forward(X, params)
+            loss = -np.mean(np.log(probs[np.arange(X.shape[0]), labels]))
+            return loss, backward(params, cache, labels)
+        """,
+    )
+    assert set(failures(result)) == {"loss_and_grads-special-values"}
+    assert result.misconceptions == ["ce-log-of-softmax-unstable"]
+
+
+def test_gradient_check_blames_the_backward_pass(grade_with, failures) -> None:
+    result = grade_with(
+        "backprop",
+        """
+        def loss_and_grads(params, X, labels):
+            _, cache = forward(X, params)
+            grads = backward(params, cache, labels)
+            return cross_entropy(cache["z2"], labels), {**grads, "b1": 2 * grads["b1"]}
+        """,
+    )
+    message = failures(result)["numerical_gradient-agrees-with-backprop"]
+    assert "fails for b1" in message and "your backward pass" in message
+    assert "your numerical_gradient" not in message
+
+
+def test_the_gradient_checker_blames_the_side_that_is_wrong() -> None:
+    true = {"W1": np.arange(1.0, 7.0).reshape(2, 3), "b1": np.zeros(2)}
+    gradient_check({k: v + 1e-12 for k, v in true.items()}, true, true)  # agree: no verdict
+    with pytest.raises(Wrong, match=r"fails for W1.*culprit is your numerical_gradient"):
+        gradient_check({**true, "W1": 2 * true["W1"]}, true, true)
+    with pytest.raises(Wrong, match=r"fails for W1.*culprit is your backward pass"):
+        gradient_check(true, {**true, "W1": true["W1"].T.reshape(2, 3)}, true)
+    with pytest.raises(Wrong, match=r"both should have the shape of params\[.b1.\], \(2,\)"):
+        gradient_check(true, {**true, "b1": np.zeros((4, 2))}, true)

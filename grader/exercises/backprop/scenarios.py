@@ -18,28 +18,41 @@ from typing import Any
 
 import numpy as np
 
+from grader.engine.scenarios import batched
+
+
+def _pair(returned: Any, function: str, first: str) -> Any:
+    if not isinstance(returned, (tuple, list)) or len(returned) != 2:
+        raise TypeError(
+            f"{function} should return a pair ({first}, ...), not {type(returned).__name__}"
+        )
+    return returned
+
 
 def init_params_seeded(module: Any, d: int, H: int, O: int, seed: int) -> Any:  # noqa: E741
     """`init_params(d, H, O, np.random.default_rng(seed))`."""
     return module.init_params(d, H, O, np.random.default_rng(seed))
 
 
-def init_params_many(module: Any, cases: list[Any]) -> list[Any]:
-    """`init_params_seeded` for each (d, H, O, seed): one round trip for many cases."""
-    return [init_params_seeded(module, *case) for case in cases]
+def probabilities(module: Any, X: np.ndarray, params: dict[str, Any]) -> Any:
+    """The probabilities `forward(X, params)` returns (its cache is the learner's own design)."""
+    return _pair(module.forward(X, params), "forward", "probs")[0]
 
 
 def gradients(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray) -> Any:
     """`backward(params, cache, labels)` with the cache of the module's own `forward(X, params)`."""
-    returned = module.forward(X, params)
-    if not isinstance(returned, (tuple, list)) or len(returned) != 2:
-        raise TypeError("forward should return a pair (probs, cache)")
-    return module.backward(params, returned[1], labels)
+    cache = _pair(module.forward(X, params), "forward", "probs")[1]
+    return module.backward(params, cache, labels)
 
 
-def gradients_many(module: Any, cases: list[Any]) -> list[Any]:
-    """`gradients` for each (X, params, labels)."""
-    return [gradients(module, *case) for case in cases]
+def loss_and_grads(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray) -> Any:
+    """`loss_and_grads(params, X, labels)`, called with a network's (X, params, labels)."""
+    return module.loss_and_grads(params, X, labels)
+
+
+def loss_of(module: Any, X: np.ndarray, params: dict[str, Any], labels: np.ndarray) -> Any:
+    """The loss `loss_and_grads(params, X, labels)` returns."""
+    return _pair(loss_and_grads(module, X, params, labels), "loss_and_grads", "loss")[0]
 
 
 def _cubic(x: np.ndarray) -> float:
@@ -63,9 +76,16 @@ def numerical_gradient_of(module: Any, function: str, x: np.ndarray, h: float | 
     return grad, x
 
 
-def numerical_gradient_many(module: Any, cases: list[Any]) -> list[Any]:
-    """`numerical_gradient_of` for each (function, x, h)."""
-    return [numerical_gradient_of(module, *case) for case in cases]
+def numerical_gradient_at(module: Any, function: str, x: np.ndarray, h: float | None) -> Any:
+    """The gradient `numerical_gradient(f, x, h)` returns."""
+    return numerical_gradient_of(module, function, x, h)[0]
+
+
+def restores_x(module: Any, function: str, x: np.ndarray, h: float | None) -> bool:
+    """Whether x holds exactly its values again after `numerical_gradient(f, x, h)`."""
+    before = x.copy()
+    numerical_gradient_of(module, function, x, h)
+    return bool(np.array_equal(x, before))
 
 
 def gradient_check(
@@ -75,10 +95,7 @@ def gradient_check(
 
     Returns {"loss", "analytic": grads, "numerical": {key: gradient of the loss w.r.t. key}}.
     """
-    returned = module.loss_and_grads(params, X, labels)
-    if not isinstance(returned, (tuple, list)) or len(returned) != 2:
-        return {"loss": None, "analytic": returned, "numerical": {}}
-    loss, grads = returned
+    loss, grads = _pair(module.loss_and_grads(params, X, labels), "loss_and_grads", "loss")
     numerical = {}
     for key in params:
 
@@ -87,3 +104,11 @@ def gradient_check(
 
         numerical[key] = module.numerical_gradient(loss_of, np.array(params[key], dtype=float))
     return {"loss": loss, "analytic": grads, "numerical": numerical}
+
+
+many = batched(
+    {f.__name__: f for f in (init_params_seeded, probabilities, gradients, loss_and_grads)}
+    | {f.__name__: f for f in (numerical_gradient_of, numerical_gradient_at)},
+    __name__,
+)
+"""`many(module, name, cases)`: several runs of one scenario (by name) in one round trip."""
