@@ -47,7 +47,8 @@ SHAPES = {"W1": (2, 3), "W2": (2, 3), "b": (3,)}
 
 
 def make_problem(seed: int, shapes: dict[str, tuple[int, ...]] = SHAPES) -> tuple[dict, ...]:
-    """(start, curvature, target), one array per key: log-uniform curvature in [1e-3, 10], optimum and start ~ N(0, 1)."""
+    """(start, curvature, target) per key: curvature log-uniform in [1e-3, 10], optimum and
+    start ~ N(0, 1)."""
     rng = np.random.default_rng(seed)
     curvature = {
         k: np.exp(rng.uniform(np.log(1e-3), np.log(10.0), size=s)) for k, s in shapes.items()
@@ -137,19 +138,13 @@ def hyper(pick: Pick, table: dict[str, tuple[Any, ...]]) -> dict[str, Any]:
     return {key: pick.choice(values) for key, values in table.items()}
 
 
-def descent(name: str) -> Domain:
-    """(hyperparameters, problem seed, steps)."""
-    return domain(lambda pick: (hyper(pick, DESCENT[name]), pick.seed(), pick.integers(5, 15)))
+def runs(name: str) -> Domain:
+    """(hyperparameters, problem seed, steps, keys passed at each step: some step skips a key)."""
 
-
-def schedules(name: str) -> Domain:
-    """(hyperparameters, problem seed, keys passed at each step: some step skips a key)."""
-
-    def build(pick: Pick) -> tuple[dict[str, Any], int, list[list[str]]]:
-        kwargs, seed = hyper(pick, DESCENT[name]), pick.seed()
+    def build(pick: Pick) -> tuple[dict[str, Any], int, int, list[list[str]]]:
         schedule = [list(pick.choice(SUBSETS)) for _ in range(pick.integers(2, 7))]
         schedule.insert(pick.integers(0, len(schedule)), list(pick.choice(SUBSETS[2:])))
-        return kwargs, seed, schedule
+        return hyper(pick, DESCENT[name]), pick.seed(), pick.integers(5, 15), schedule
 
     return domain(build)
 
@@ -175,8 +170,8 @@ def hidden_run(name: str, scheduled: bool) -> Domain:
 def decrease_check(name: str) -> Check:
     """The caller's arrays move downhill on a convex quadratic, in place, grads untouched."""
 
-    def body(ctx: Context, example: tuple[dict[str, Any], int, int]) -> None:
-        kwargs, seed, steps = example
+    def body(ctx: Context, example: tuple[dict[str, Any], int, int, Any]) -> None:
+        kwargs, seed, steps, _ = example
         problem = make_problem(seed)
         run = ctx.run(name, optimizer_trajectory, name, kwargs, *problem, steps)
         misbehaved(name, run)
@@ -190,24 +185,23 @@ def decrease_check(name: str) -> Check:
                 "(p -= lr * ..., downhill) and the scale of the step"
             )
 
-    def describe(example: tuple[dict[str, Any], int, int]) -> str:
-        return f"{show_kwargs(name, example[0])}, {example[2]} steps from a random start (seed {example[1]})"
-
     return property_check(
         f"{CLASSES[name]}-decreases-quadratic",
         f"{name} decreases a convex quadratic, updating the caller's arrays in place",
         [name],
-        descent(name).strategy,
+        runs(name).strategy,
         body,
-        describe=describe,
+        describe=lambda e: (
+            f"{show_kwargs(name, e[0])}, {e[2]} steps from a random start (seed {e[1]})"
+        ),
     )
 
 
 def per_key_check(name: str) -> Check:
     """Stepping the keys together equals stepping each key with an optimizer of its own."""
 
-    def body(ctx: Context, example: tuple[dict[str, Any], int, list[list[str]]]) -> None:
-        kwargs, seed, schedule = example
+    def body(ctx: Context, example: tuple[dict[str, Any], int, int, list[list[str]]]) -> None:
+        kwargs, seed, _, schedule = example
         run = ctx.run(name, per_key_state, name, kwargs, *make_problem(seed), schedule)
         found = diverges(run["alone"], run["joint"])
         if found:
@@ -219,20 +213,16 @@ def per_key_check(name: str) -> Check:
                 "by the parameter's name, and updated only for the keys passed to this step"
             )
 
-    def describe(example: tuple[dict[str, Any], int, list[list[str]]]) -> str:
-        kwargs, seed, schedule = example
-        return (
-            f"{show_kwargs(name, kwargs)} on keys W1 (2, 3), W2 (2, 3), b (3,) with different "
-            f"gradients; keys passed to each step: {schedule} (seed {seed})"
-        )
-
     return property_check(
         f"{CLASSES[name]}-keeps-per-key-state",
         f"{name} keeps its state separately for each parameter key",
         [name],
-        schedules(name).strategy,
+        runs(name).strategy,
         body,
-        describe=describe,
+        describe=lambda e: (
+            f"{show_kwargs(name, e[0])} on keys W1 (2, 3), W2 (2, 3), b (3,) with "
+            f"different gradients; keys passed to each step: {e[3]} (seed {e[1]})"
+        ),
     )
 
 
@@ -246,15 +236,18 @@ VISIBLE = {
 }
 
 
-def objective_series(run: Any) -> list[float]:
-    """f at the start and after every step of a visible run (empty if the run is not one)."""
-    try:
-        steps = len(next(iter(run["path"].values())))
-        values = [objective(VISIBLE_PROBLEM, VISIBLE_PROBLEM[0])]
-        values += [objective(VISIBLE_PROBLEM, at(run["path"], t)) for t in range(steps)]
-    except (TypeError, KeyError, ValueError, IndexError):
-        return []
-    return finite_floats(values)
+def plotted(name: str, expected: Any, received: Any) -> list[Series]:
+    """The objective at the start and after each step of both visible runs."""
+
+    def values(run: Any) -> list[float]:
+        try:
+            path = [VISIBLE_PROBLEM[0]] + [at(run["path"], t) for t in range(VISIBLE_STEPS)]
+        except (TypeError, KeyError, IndexError):
+            return []  # not a run: the learner's code failed
+        return finite_floats([objective(VISIBLE_PROBLEM, params) for params in path])
+
+    title = f"{name}: objective f(p) after each step"
+    return [Series(title, learner=values(received), reference=values(expected))]
 
 
 def trajectory_check(name: str) -> Check:
@@ -264,20 +257,13 @@ def trajectory_check(name: str) -> Check:
 
     def judge(ctx: Context) -> Verdict:
         expected, received = ctx.reference.scenario(optimizer_trajectory, *args), None
-        plot = lambda: [  # noqa: E731
-            Series(
-                f"{name}: objective f(p) after each step",
-                learner=objective_series(received),
-                reference=objective_series(expected),
-            )
-        ]
         try:
             received = ctx.run(name, optimizer_trajectory, *args)
             same_path(name, expected, received)
         except Wrong as wrong:
-            wrong.series = plot()
+            wrong.series = plotted(name, expected, received)
             raise
-        return Verdict(True, series=plot())
+        return Verdict(True, series=plotted(name, expected, received))
 
     return scenario_check(
         f"{slug}-matches-torch-semantics",
@@ -293,11 +279,10 @@ def hidden_trajectory_check(name: str) -> Check:
     """Three runs on hidden problems, and a fourth with keys skipped on a hidden schedule."""
 
     def body(ctx: Context, runs: list[list[Any]]) -> None:
-        for expected, received in zip(
-            *ctx.both(name, many, "optimizer_trajectory", runs), strict=True
-        ):
-            misbehaved(name, received)
-            same_path(name, expected, received)
+        expected, received = ctx.both(name, many, "optimizer_trajectory", runs)
+        for want, got in zip(expected, received, strict=True):
+            misbehaved(name, got)
+            same_path(name, want, got)
 
     return hidden_check(
         f"{CLASSES[name]}-trajectory-hidden",
@@ -394,23 +379,21 @@ def per_class(declared: Exercise) -> Exercise:
     return replace(declared, mutants=tuple(mutants))
 
 
-HINTS = [
-    "Each optimizer keeps its state in dicts keyed by the parameter's name (self.velocity = {} "
-    "in __init__, then self.velocity[key] in step): two parameters must never share a "
-    "velocity or a running average.",
-    "Update in place: `p = params[key]; p -= lr * update` changes the caller's array; "
-    "`params[key] = p - lr * update` does not. Never modify the arrays in grads: compute "
-    "g = grads[key] + weight_decay * p as a new array.",
-    "Follow torch.optim to the letter: SGD's first velocity is the gradient itself "
-    "(v = g, then v = momentum * v + g); eps goes after the square root, sqrt(s) + eps; "
-    "Adam divides m by 1 - beta1**t and v by 1 - beta2**t, with t counted per key from 1.",
-]
-
 PER_CLASS = (decrease_check, per_key_check, trajectory_check, hidden_trajectory_check)
 EXERCISE = per_class(
     exercise(
         "Optimizers: SGD with momentum, RMSProp, Adagrad, Adam",
         [[check(name) for name in CLASSES for check in PER_CLASS], STEP_LR],
-        hints=HINTS,
+        hints=[
+            "Each optimizer keeps its state in dicts keyed by the parameter's name "
+            "(self.velocity = {} in __init__, then self.velocity[key] in step): two parameters "
+            "must never share a velocity or a running average.",
+            "Update in place: `p = params[key]; p -= lr * update` changes the caller's array; "
+            "`params[key] = p - lr * update` does not. Never modify the arrays in grads: "
+            "compute g = grads[key] + weight_decay * p as a new array.",
+            "Follow torch.optim to the letter: SGD's first velocity is the gradient itself "
+            "(v = g, then v = momentum * v + g); eps goes after the square root, sqrt(s) + eps; "
+            "Adam divides m by 1 - beta1**t and v by 1 - beta2**t, t counted per key from 1.",
+        ],
     )
 )
