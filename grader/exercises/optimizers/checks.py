@@ -320,7 +320,7 @@ STEP_LR = Row(
 # -- probes: where each family of mistakes shows (on the visible configurations) ---------
 
 PAIR = tuple({k: part[k] for k in ("W1", "W2")} for part in VISIBLE_PROBLEM)  # alike, no b
-SKIPS = [["W1", "W2"], ["W2"], ["W1", "W2"], ["W1"], ["W1", "W2"]]
+SKIPS = [["W1", "W2"], ["W2"], ["W2"], ["W1", "W2"], ["W1"]]
 # Adam's first step from rest, every |gradient| >= 0.5, eps negligible: lr per coordinate;
 # any other bias correction scales this first step by a constant factor (signature "factor").
 REST = ({"w": np.array([[-2.0, -1.5, -1.0, -0.5], [0.5, 1.0, 1.5, 2.0]])},)
