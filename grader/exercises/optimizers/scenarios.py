@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.scenarios import batched
+from grader.engine.scenarios import batched
 
 
 def _values(key: str, value: Any, shape: tuple[int, ...]) -> np.ndarray:
@@ -55,7 +55,9 @@ def optimizer_trajectory(
       value mistake shows even if the update was not in place);
     - ``in_place``: per step, whether every stepped array is still the
       caller's own array object (``p -= ...`` rather than ``params[k] = ...``);
-    - ``grads_unchanged``: whether ``step`` left the gradient arrays alone.
+    - ``grads_unchanged``: whether ``step`` left the gradient arrays alone;
+    - ``caller``: the caller's own arrays at the end (they never move when
+      ``step`` rebinds instead of updating in place).
     """
     optimizer = getattr(module, name)(**kwargs)
     arrays = {k: np.array(v, dtype=np.float64) for k, v in start.items()}
@@ -86,6 +88,7 @@ def optimizer_trajectory(
         "path": {k: np.array(values, dtype=np.float64) for k, values in path.items()},
         "in_place": in_place,
         "grads_unchanged": grads_unchanged,
+        "caller": arrays,
     }
 
 
