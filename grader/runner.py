@@ -261,14 +261,14 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
     for mutant in exercise.mutants:
         families.setdefault(mutant.misconception, []).append(mutant)
     for misconception, members in families.items():
-        blamed = {m.replaces.split(".")[0] for m in members}  # a method blames its class
-        if misconception in result.misconceptions or not blamed & suspects:
+        if misconception in result.misconceptions or not _blamed(members) & suspects:
             continue
         try:
-            if not _behaves_like(members, exercise, ctx):
-                continue
+            blamed = _behaves_like(members, exercise, ctx) & suspects
         except OutOfTime:
             return
+        if not blamed:
+            continue
         result.misconceptions.append(misconception)
         first: str | None = None
         for check in failed:
@@ -281,14 +281,22 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
                 first = first or check.id
 
 
-def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> bool:
-    """On a member's probe, the learner answers as that member (not as the reference), or
-    bears the family's signature."""
+def _blamed(members: list[Mutant]) -> set[str]:
+    """The functions (or classes, for a method) the members of a family patch."""
+    return {m.replaces.split(".")[0] for m in members}
+
+
+def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> set[str]:
+    """The functions where the learner makes the family's mistake: on a member's probe they
+    answer as that member (not as the reference), or bear the family's signature."""
     from grader.engine.mutants import Patch, bears
 
     answers: dict[int, tuple[object, object] | None] = {}  # per probe: (reference's, learner's)
+    found: set[str] = set()
     for member in members:
         probe = member.probe
+        if _blamed([member]) <= found:
+            continue
         if id(probe) not in answers:
             try:
                 answers[id(probe)] = probe(ctx.reference), probe(ctx.learner)
@@ -304,10 +312,9 @@ def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> bo
             if isinstance(member, Patch)
             else mutant_module(exercise.reference, member)
         )
-        mistaken = member.probe(ModuleSubject(module))
-        if agrees(mistaken, received, member.rtol, member.atol):
-            return True
         signature = getattr(member, "signature", None)
-        if signature is not None and bears(signature, expected, received):
-            return True
-    return False
+        if agrees(member.probe(ModuleSubject(module)), received, member.rtol, member.atol) or (
+            signature is not None and bears(signature, expected, received)
+        ):
+            found |= _blamed([member])
+    return found

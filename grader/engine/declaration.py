@@ -17,7 +17,7 @@ import importlib
 import importlib.util
 import sys
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -25,7 +25,6 @@ from typing import Any
 
 from grader.engine import mutants
 from grader.engine.rows import Row, ScenarioRow, checks_of
-from grader.engine.subjects import Subject
 from grader.engine.verdicts import Check
 from grader.paths import EXERCISES as STUBS
 from grader.paths import SOLUTIONS
@@ -59,9 +58,7 @@ class Exercise:
     mutants: tuple[Any, ...] = ()
     hints: tuple[str, ...] = ()
     limits: Limits = Limits()
-    probes: Mapping[str, Callable[[Subject], Any]] = field(
-        default_factory=dict, hash=False, compare=False
-    )
+    probes: mutants.Probes = field(default_factory=dict, hash=False, compare=False)
     folder: Path | None = None
 
     @cached_property
@@ -100,7 +97,7 @@ def learner_names(folder: Path) -> tuple[str, ...]:
 def exercise(
     title: str,
     checks: Sequence[Check | Row | ScenarioRow | Sequence[Check]],
-    probes: Mapping[str, Callable[[Subject], Any]] | None = None,
+    probes: mutants.Probes | None = None,
     limits: Limits = Limits(),
     hints: Sequence[str] = (),
     functions: Sequence[str] | None = None,

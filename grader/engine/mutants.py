@@ -41,6 +41,9 @@ except ModuleNotFoundError:  # Python 3.10
 Probe = Callable[[Any], Any]
 """A value where a mistake shows, computed on any subject (learner, reference, mutant)."""
 
+Probes = Mapping[str, "Probe | Mapping[str, Probe]"]
+"""Per family, its probe, or one per function or class its members patch."""
+
 
 class MutantError(Exception):
     """A mutants.toml that cannot be read, or a patch that does not apply."""
@@ -76,9 +79,7 @@ class Patch:
         return _module(self.source, self.edits, self.replaces, self.id)
 
 
-def load(
-    folder: Path, source: Path, probes: Mapping[str, Probe] | None = None
-) -> tuple[Patch, ...]:
+def load(folder: Path, source: Path, probes: Probes | None = None) -> tuple[Patch, ...]:
     """The patches of `folder/mutants.toml` (none if absent), applying to `source`.
 
     Each is verified to apply; a probe is taken from `probes` by family.
@@ -116,7 +117,7 @@ def load(
             index=counts[family],
             note=entry.get("note", ""),
             signature=signature,
-            probe=probes.get(family),
+            probe=_probe(probes.get(family), entry["function"]),
             rtol=float(about.get("rtol", RTOL)),
             atol=float(about.get("atol", ATOL)),
         )
@@ -131,6 +132,13 @@ def load(
     if missing:
         raise MutantError(f"{path}: probes for families it does not declare: {', '.join(missing)}")
     return tuple(patches)
+
+
+def _probe(declared: Probe | Mapping[str, Probe] | None, function: str) -> Probe | None:
+    """A family's probe, or, where it is declared per function or class, that of `function`'s."""
+    if isinstance(declared, Mapping):
+        return declared.get(function.split(".")[0])
+    return declared
 
 
 def _key(entry: Mapping[str, Any], key: str, where: str) -> str:

@@ -12,7 +12,6 @@ unusual hyperparameters, plotted; hidden trajectories.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -35,7 +34,6 @@ from grader.engine import (
     property_check,
     scenario_check,
 )
-from grader.engine.declaration import Exercise
 from grader.exercises.optimizers.scenarios import many, optimizer_trajectory, per_key_state
 from grader.result import Series
 
@@ -372,28 +370,20 @@ PROBES = {  # family -> the class each member patches -> its probe
 }
 
 
-def per_class(declared: Exercise) -> Exercise:
-    """(What the engine lacks: a probe per family AND function.) Each mutant probed where its
-    own class shows the mistake, so one mistake made in several classes is still named."""
-    mutants = [replace(m, probe=PROBES[m.misconception][m.replaces]) for m in declared.mutants]
-    return replace(declared, mutants=tuple(mutants))
-
-
 PER_CLASS = (decrease_check, per_key_check, trajectory_check, hidden_trajectory_check)
-EXERCISE = per_class(
-    exercise(
-        "Optimizers: SGD with momentum, RMSProp, Adagrad, Adam",
-        [[check(name) for name in CLASSES for check in PER_CLASS], STEP_LR],
-        hints=[
-            "Each optimizer keeps its state in dicts keyed by the parameter's name "
-            "(self.velocity = {} in __init__, then self.velocity[key] in step): two parameters "
-            "must never share a velocity or a running average.",
-            "Update in place: `p = params[key]; p -= lr * update` changes the caller's array; "
-            "`params[key] = p - lr * update` does not. Never modify the arrays in grads: "
-            "compute g = grads[key] + weight_decay * p as a new array.",
-            "Follow torch.optim to the letter: SGD's first velocity is the gradient itself "
-            "(v = g, then v = momentum * v + g); eps goes after the square root, sqrt(s) + eps; "
-            "Adam divides m by 1 - beta1**t and v by 1 - beta2**t, t counted per key from 1.",
-        ],
-    )
+EXERCISE = exercise(
+    "Optimizers: SGD with momentum, RMSProp, Adagrad, Adam",
+    [[check(name) for name in CLASSES for check in PER_CLASS], STEP_LR],
+    probes=PROBES,
+    hints=[
+        "Each optimizer keeps its state in dicts keyed by the parameter's name "
+        "(self.velocity = {} in __init__, then self.velocity[key] in step): two parameters "
+        "must never share a velocity or a running average.",
+        "Update in place: `p = params[key]; p -= lr * update` changes the caller's array; "
+        "`params[key] = p - lr * update` does not. Never modify the arrays in grads: "
+        "compute g = grads[key] + weight_decay * p as a new array.",
+        "Follow torch.optim to the letter: SGD's first velocity is the gradient itself "
+        "(v = g, then v = momentum * v + g); eps goes after the square root, sqrt(s) + eps; "
+        "Adam divides m by 1 - beta1**t and v by 1 - beta2**t, t counted per key from 1.",
+    ],
 )
