@@ -18,26 +18,34 @@ the same numbers exactly when they consume the generator the same way (one
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from grader.engine.compare import describe_type
+
 from grader.engine import (
     Call,
     Case,
+    Context,
     Pick,
     Row,
     ScenarioRow,
     Subject,
+    Verdict,
     Wrong,
     calls,
-    describe_type,
     difference,
     domain,
     exercise,
+    finite_floats,
+    hidden_check,
+    property_check,
+    scenario_check,
     show,
 )
-
 from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit
+from grader.result import Series
 
 FIT_RTOL, FIT_ATOL = 1e-6, 1e-9
 
@@ -85,12 +93,13 @@ def epochs_run(pick: Pick) -> tuple[Any, ...]:
 
 @domain
 def fit_run(pick: Pick) -> tuple[Any, ...]:
-    """fit_linear_regression(X, y, lr, epochs, batch_size, seed) on a random design."""
+    """fit_linear_regression(X, y, lr, epochs, batch_size, seed) on a random design; mostly
+    mini-batches and a generator, where the classic mistakes show."""
     n, d = pick.integers(2, 12), pick.integers(1, 3)
     X, y = design(n, d, pick.seed())
     lr, epochs = pick.choice([0.01, 0.05, 0.1]), pick.integers(1, 5)
-    batch_size = None if pick.boolean() else pick.integers(1, n)
-    return X, y, lr, epochs, batch_size, None if pick.boolean() else pick.seed()
+    batch_size = None if pick.integers(0, 3) == 0 else pick.integers(1, n)
+    return X, y, lr, epochs, batch_size, None if pick.integers(0, 2) == 0 else pick.seed()
 
 
 # -- the pure functions -------------------------------------------------------------------
@@ -191,38 +200,40 @@ def judge_reshuffle(run: tuple[Any, ...], expected: Any, received: Any) -> None:
             )
 
 
-def judge_epochs(run: tuple[Any, ...], expected: Any, received: Any) -> None:
-    if not isinstance(received, list) or len(received) != len(expected):
-        raise Wrong(difference(expected, received) or "a different number of epochs")
-    for e, (batches, got) in enumerate(zip(expected, received, strict=True)):
-        found = difference(batches, got, where=f"epoch {e + 1}, batches")
-        if found:
-            raise Wrong(found)
+def judging_runs(judge: Callable[[Any, Any, Any], None]) -> Callable[[Context, Any], None]:
+    """A body running `epochs_of_batches` on both sides for one drawn run, judged with the
+    run's inputs (a ScenarioRow's judge sees only the two results)."""
+    return lambda ctx, run: judge(run, *ctx.both("minibatches", epochs_of_batches, *run))
+
+
+def every_run(ctx: Context, runs: Sequence[tuple[Any, ...]]) -> None:
+    for run in runs:
+        judging_runs(judge_reshuffle)(ctx, run)
 
 
 MINIBATCHES = [
-    ScenarioRow(
+    property_check(
         "minibatches-partition",
-        "minibatches",
-        epochs_of_batches,
-        partition_run,
-        judge=judge_partition,
-        title="minibatches cuts range(n) into consecutive batches, keeping the last, shorter one",
-        hidden_cases=0,
+        "minibatches cuts range(n) into consecutive batches, keeping the last, shorter one",
+        ["minibatches"],
+        partition_run.strategy,
+        judging_runs(judge_partition),
         describe=describe_epochs,
     ),
-    ScenarioRow(
+    property_check(
         "minibatches-reshuffles-each-epoch",
-        "minibatches",
-        epochs_of_batches,
-        epochs_run,
-        judge=judge_reshuffle,
-        title="minibatches draws a new permutation from the generator at every epoch",
-        hidden_cases=6,
-        hidden_judge=judge_epochs,
-        ids={"hidden": "minibatches-hidden"},
-        titles={"hidden": "minibatches agrees with the reference on hidden sizes and seeds"},
+        "minibatches draws a new permutation from the generator at every epoch",
+        ["minibatches"],
+        epochs_run.strategy,
+        judging_runs(judge_reshuffle),
         describe=describe_epochs,
+    ),
+    hidden_check(
+        "minibatches-hidden",
+        "minibatches agrees with the reference on hidden sizes and seeds",
+        ["minibatches"],
+        lambda rng: [epochs_run.draw(rng) for _ in range(6)],
+        every_run,
     ),
 ]
 
@@ -230,7 +241,7 @@ MINIBATCHES = [
 # -- fit_linear_regression ------------------------------------------------------------------
 
 
-def judge_fit(run: tuple[Any, ...], expected: dict[str, Any], received: Any) -> None:
+def judge_fit(expected: dict[str, Any], received: Any) -> None:
     """What differs between two `fit` scenario results; the loss history first, since its
     first wrong epoch says when the learner's descent leaves the reference's."""
     value = received["value"]
@@ -254,6 +265,14 @@ def judge_fit(run: tuple[Any, ...], expected: dict[str, Any], received: Any) -> 
         raise Wrong(f"fit_linear_regression modified its input {', '.join(received['mutated'])}")
 
 
+def history_of(result: Any) -> list[float]:
+    """The loss history of a `fit` scenario result, for a plot ([] if there is none)."""
+    value = result.get("value") if isinstance(result, dict) else None
+    if not isinstance(value, (tuple, list)) or len(value) != 3:
+        return []
+    return finite_floats(value[2]) if isinstance(value[2], (list, tuple, np.ndarray)) else []
+
+
 def describe_fit(run: tuple[Any, ...]) -> str:
     X, _, lr, epochs, batch_size, seed = run
     rng = "None" if seed is None else f"np.random.default_rng({seed})"
@@ -263,33 +282,50 @@ def describe_fit(run: tuple[Any, ...]) -> str:
     )
 
 
-VISIBLE_FIT = Case(
-    (*design(24, 3, 11), 0.05, 12, 5, 3),
-    label=(
-        "fit_linear_regression(X, y, lr=0.05, epochs=12, batch_size=5, "
-        "rng=np.random.default_rng(3)) with X of shape (24, 3): 5 batches per epoch, "
-        "the last of 4"
-    ),
-)
+FIT_USES = ("fit_linear_regression", "minibatches")
+"""The fit iterates the learner's own minibatches, so a shuffling mistake there shows in it too."""
+VISIBLE_FIT = (*design(24, 3, 11), 0.05, 12, 5, 3)
+"""X (24, 3), y, lr 0.05, 12 epochs, batch_size 5 (the last batch has 4), rng seed 3."""
 
-FIT = ScenarioRow(
-    "fit-matches-reference",
-    "fit_linear_regression",
-    fit,
-    fit_run,
-    judge=judge_fit,
-    special=[VISIBLE_FIT],
-    title="fit_linear_regression agrees with the reference on random data, batch sizes and seeds",
-    hidden_cases=4,
-    ids={"special": "fit-loss-history", "hidden": "fit-hidden"},
-    titles={
-        "special": "mini-batch gradient descent gives the reference's weights and loss history",
-        "hidden": "fit_linear_regression agrees with the reference on hidden data",
-    },
-    uses=("fit_linear_regression", "minibatches"),
-    plot=("MSE on the full data after each epoch", lambda run: run["value"][2]),
-    describe=describe_fit,
-)
+
+def fit_visible(ctx: Context) -> Verdict:
+    """The visible fit, its loss per epoch plotted against the reference's."""
+    expected = ctx.reference.scenario(fit, *VISIBLE_FIT)
+    received: Any = None
+    try:
+        received = ctx.run("fit_linear_regression", fit, *VISIBLE_FIT)
+        judge_fit(expected, received)
+    except Wrong as wrong:
+        wrong.series = [Series(PLOT, history_of(received), history_of(expected))]
+        raise
+    return Verdict(True, series=[Series(PLOT, history_of(received), history_of(expected))])
+
+
+PLOT = "MSE on the full data after each epoch"
+FIT = [
+    scenario_check(
+        "fit-loss-history",
+        "mini-batch gradient descent gives the reference's weights and loss history",
+        FIT_USES,
+        fit_visible,
+        counterexample=describe_fit(VISIBLE_FIT) + ": 5 batches per epoch, the last of 4",
+    ),
+    ScenarioRow(
+        "fit-matches-reference",
+        "fit_linear_regression",
+        fit,
+        fit_run,
+        judge=judge_fit,
+        title=(
+            "fit_linear_regression agrees with the reference on random data, batch sizes and seeds"
+        ),
+        hidden_cases=8,
+        ids={"hidden": "fit-hidden"},
+        titles={"hidden": "fit_linear_regression agrees with the reference on hidden data"},
+        uses=FIT_USES,
+        describe=describe_fit,
+    ),
+]
 
 
 # -- probes: where each family's mistakes show --------------------------------------------
@@ -325,7 +361,7 @@ EXERCISE = exercise(
         ROWS["updates_per_epoch"],
         MINIBATCHES,
         ROWS["linreg_grad"],
-        FIT,
+        *FIT,
         ROWS["normal_equation"],
     ],
     probes={

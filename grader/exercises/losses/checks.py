@@ -18,6 +18,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from grader.engine.compare import describe_type
+from hypothesis import strategies as st
+
 from grader.engine import (
     BATCH,
     Call,
@@ -31,14 +34,13 @@ from grader.engine import (
     calls,
     cases_check,
     describe_call,
-    describe_type,
     difference,
     domain,
     exercise,
     property_check,
     show,
+    stacked_twice,
 )
-from hypothesis import strategies as st
 
 EPS_MAX = 1e-7
 """The largest clipping epsilon the curriculum allows for binary cross-entropy."""
@@ -119,13 +121,6 @@ ROWS = [
 # -- the mean does not change when every sample appears twice ---------------------------
 
 WHY_MEAN = "a mean does not change when every sample appears twice, while a sum doubles"
-
-
-def stacked_twice(value: Any) -> Any:
-    """The batch seen twice: an array argument concatenated with itself along axis 0."""
-    if isinstance(value, np.ndarray) and value.ndim >= 1:
-        return np.concatenate([value, value], axis=0)
-    return value
 
 
 def halved_twice(value: Any) -> Any:

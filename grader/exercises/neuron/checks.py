@@ -13,6 +13,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+from grader.engine.compare import describe_type
+from hypothesis import strategies as st
+
 from grader.engine import (
     BATCH,
     Call,
@@ -26,14 +29,11 @@ from grader.engine import (
     calls,
     cases_check,
     describe_call,
-    describe_type,
     domain,
     exercise,
     property_check,
     show,
 )
-from hypothesis import strategies as st
-
 from grader.worker.protocol import Named
 
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "square")
@@ -69,19 +69,17 @@ def predict_call(pick: Pick) -> Call:
     return (pick.array((N, d), scale), pick.array((d,), scale), pick.floats(-10.0, 10.0)), {}
 
 
-def perceptron_step(pick: Pick) -> tuple[Any, ...]:
+@domain
+def update_parts(pick: Pick) -> tuple[Any, ...]:
     """(w, b, x, lr) of one perceptron step; the label is chosen by the caller."""
     d, scale = pick.integers(1, 5), pick.choice([1.0, 10.0])
     w, b, x = pick.array((d,), scale), pick.floats(-10.0, 10.0), pick.array((d,), scale)
     return w, b, x, pick.choice(RATES)
 
 
-update_parts = domain(perceptron_step)
-
-
 @domain
 def update_call(pick: Pick) -> Call:
-    w, b, x, lr = perceptron_step(pick)
+    w, b, x, lr = pick.draw(update_parts)
     return (w, b, x, pick.choice([0, 1]), lr), {}
 
 
@@ -220,7 +218,7 @@ CHECKS = [
         ["perceptron_predict"],
         lambda: INT_CASES,
         int_array,
-        describe=lambda case: describe_call("perceptron_predict", case.args),
+        describe=lambda case: case.describe("perceptron_predict"),
     ),
     property_check(
         "perceptron_update-unchanged-when-right",
