@@ -83,7 +83,7 @@ def test_rebinding_params_fails_the_descent_property_with_a_clear_message(
 def test_grading_imports_neither_torch_nor_hypothesis_in_the_scenarios() -> None:
     code = (
         "import sys; from pathlib import Path; from grader.runner import Options, grade; "
-        "import grader.scenarios.optimizers, grader.scenarios.gradient_descent, "
+        "import grader.scenarios.optimizers, "
         "grader.scenarios.regularization; "
         "r = grade('optimizers', Path('solutions/optimizers.py'), Options()); "
         "assert r.score == r.max_score; assert 'torch' not in sys.modules, 'torch'"
@@ -97,7 +97,7 @@ def test_grading_imports_neither_torch_nor_hypothesis_in_the_scenarios() -> None
         "import numpy as np",
         "from grader.scenarios import batched",
     )
-    for name in ("__init__", "optimizers", "gradient_descent", "regularization"):
+    for name in ("__init__", "optimizers", "regularization"):
         text = (scenarios / f"{name}.py").read_text("utf-8")
         imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
         assert all(line in allowed for line in imports), imports
