@@ -102,8 +102,11 @@ def load_mutants(
     """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
     if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
         return ()
+    source = solution_of(folder)
+    if not source.is_file():  # an installed grader ships no built-in solutions to patch
+        return ()
     mutants = importlib.import_module("grader.engine.mutants")
-    return tuple(mutants.load(folder, solution_of(folder), probes))
+    return tuple(mutants.load(folder, source, probes))
 
 
 def exercise(
