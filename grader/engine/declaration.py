@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from grader.engine import mutants
 from grader.engine.rows import Row, ScenarioRow, checks_of
 from grader.engine.subjects import Subject
 from grader.engine.verdicts import Check
@@ -96,19 +97,6 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     )
 
 
-def load_mutants(
-    folder: Path, probes: Mapping[str, Callable[[Subject], Any]] | None = None
-) -> tuple[Any, ...]:
-    """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
-    if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
-        return ()
-    source = solution_of(folder)
-    if not source.is_file():  # an installed grader ships no built-in solutions to patch
-        return ()
-    mutants = importlib.import_module("grader.engine.mutants")
-    return tuple(mutants.load(folder, source, probes))
-
-
 def exercise(
     title: str,
     checks: Sequence[Check | Row | ScenarioRow | Sequence[Check]],
@@ -130,13 +118,15 @@ def exercise(
     where = where.resolve()
     built = tuple(check for item in checks for check in checks_of(item))
     course = (where / "solution.py").is_file()
+    solution = solution_of(where)
     return Exercise(
         name=where.name,
         title=title,
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=load_mutants(where, probes),
+        # an installed grader (a Gradescope bundle) ships no built-in solution to patch
+        mutants=mutants.load(where, solution, probes) if solution.is_file() else (),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),
