@@ -44,7 +44,7 @@ from grader.engine import (
     scenario_check,
     show,
 )
-from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit
+from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit, many
 from grader.result import Series
 
 FIT_RTOL, FIT_ATOL = 1e-6, 1e-9
@@ -207,8 +207,11 @@ def judging_runs(judge: Callable[[Any, Any, Any], None]) -> Callable[[Context, A
 
 
 def every_run(ctx: Context, runs: Sequence[tuple[Any, ...]]) -> None:
-    for run in runs:
-        judging_runs(judge_reshuffle)(ctx, run)
+    """The hidden runs, in one round trip per side."""
+    cases = [list(run) for run in runs]
+    expected, received = ctx.both("minibatches", many, "epochs_of_batches", cases)
+    for run, want, got in zip(runs, expected, received, strict=True):
+        judge_reshuffle(run, want, got)
 
 
 MINIBATCHES = [
@@ -324,6 +327,7 @@ FIT = [
         titles={"hidden": "fit_linear_regression agrees with the reference on hidden data"},
         uses=FIT_USES,
         describe=describe_fit,
+        many=many,
     ),
 ]
 

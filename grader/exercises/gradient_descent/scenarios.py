@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from grader.engine.scenarios import batched
+
 
 def _rng(seed: int | None) -> np.random.Generator | None:
     return None if seed is None else np.random.default_rng(seed)
@@ -45,3 +47,7 @@ def fit(
         if not np.array_equal(now, before)
     ]
     return {"value": value, "mutated": mutated}
+
+
+many = batched({"epochs_of_batches": epochs_of_batches, "fit": fit}, __name__)
+"""Several runs of one scenario in one round trip (the hidden cases)."""
