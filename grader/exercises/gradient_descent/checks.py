@@ -12,7 +12,7 @@ the same numbers exactly when they consume the generator the same way (one
   epochs the order changes every epoch, exactly as ``rng.permutation`` does;
 - ``fit-loss-history``: a visible mini-batch fit whose loss per epoch is
   plotted against the reference's; then random and hidden fits;
-- rows for the pure functions.
+- a row for each pure function.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
-from grader.engine.compare import describe_type
 
 from grader.engine import (
     Call,
@@ -44,6 +43,7 @@ from grader.engine import (
     scenario_check,
     show,
 )
+from grader.engine.compare import describe_type
 from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit, many
 from grader.result import Series
 
@@ -102,35 +102,17 @@ def fit_run(pick: Pick) -> tuple[Any, ...]:
     return X, y, lr, epochs, batch_size, None if pick.integers(0, 2) == 0 else pick.seed()
 
 
-# -- the pure functions -------------------------------------------------------------------
-
-ROWS = {
-    "updates_per_epoch": Row(
-        "updates_per_epoch",
-        updates_call,
-        special=[
-            Case((10, 3), advice="the last batch of 1 is an update too: ceil(10 / 3) = 4"),
-            Case((9, 3)),
-            Case((1, 1)),
-            Case((5, None), advice="None means full batch: one update"),
-            Case((7, 8), advice="a batch larger than the data is one (short) batch"),
-            Case((100, 7)),
-        ],
-        special_title="a last, shorter batch and full-batch (None)",
-    ),
-    "linreg_grad": Row("linreg_grad", linreg_call),
-    "normal_equation": Row("normal_equation", normal_equation_call, atol=1e-8),
-}
-
-
 # -- minibatches ----------------------------------------------------------------------------
 
 
 def describe_epochs(run: tuple[Any, ...]) -> str:
     n, batch_size, seed, epochs = run
     rng = "None" if seed is None else f"np.random.default_rng({seed})"
-    once = f"minibatches({n}, {batch_size}, {rng})"
-    return once if epochs == 1 else f"rng = {rng}; {once} called {epochs} times ({epochs} epochs)"
+    if epochs == 1:
+        return f"minibatches({n}, {batch_size}, {rng})"
+    return (
+        f"rng = {rng}; minibatches({n}, {batch_size}, rng) called {epochs} times ({epochs} epochs)"
+    )
 
 
 def partition_problem(batches: Any, n: int, batch_size: int, call: str) -> None:
@@ -362,11 +344,23 @@ LINREG = calls("linreg_grad", np.array([0.5, -1.0]), 1.5, PROBE_X[:3], PROBE_Y[:
 EXERCISE = exercise(
     title="Batch, stochastic and mini-batch gradient descent",
     checks=[
-        ROWS["updates_per_epoch"],
+        Row(
+            "updates_per_epoch",
+            updates_call,
+            special=[
+                Case((10, 3), advice="The last batch of 1 is an update too: ceil(10 / 3) = 4."),
+                Case((9, 3)),
+                Case((1, 1)),
+                Case((5, None), advice="None means full batch: one update."),
+                Case((7, 8), advice="A batch larger than the data is one (short) batch."),
+                Case((100, 7)),
+            ],
+            special_title="a last, shorter batch and full-batch (None)",
+        ),
         MINIBATCHES,
-        ROWS["linreg_grad"],
+        Row("linreg_grad", linreg_call),
         *FIT,
-        ROWS["normal_equation"],
+        Row("normal_equation", normal_equation_call, atol=1e-8),
     ],
     probes={
         "updates-floor-not-ceil": both(

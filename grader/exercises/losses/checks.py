@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from grader.engine.compare import describe_type
 from hypothesis import strategies as st
 
 from grader.engine import (
@@ -41,6 +40,7 @@ from grader.engine import (
     show,
     stacked_twice,
 )
+from grader.engine.compare import describe_type
 
 EPS_MAX = 1e-7
 """The largest clipping epsilon the curriculum allows for binary cross-entropy."""
@@ -79,7 +79,7 @@ def logits_call(pick: Pick) -> Call:
 
 # -- special values -------------------------------------------------------------------
 
-STABLE = "subtract each row's max before exponentiating (log-sum-exp), never take log(softmax)"
+STABLE = "Subtract each row's max before exponentiating (log-sum-exp); never take log(softmax)."
 LARGE_LOGITS = [
     Case(
         (
@@ -91,11 +91,14 @@ LARGE_LOGITS = [
     Case((np.array([[0.0, -1000.0], [-1e4, -1e4]]), np.array([1, 0])), advice=STABLE),
     Case((np.array([[800.0, 799.0]]), np.array([1])), advice=STABLE),
 ]
-MEAN = "the mean runs over all elements: np.mean, or divide by y_pred.size"
+MEAN = "The mean runs over all elements: np.mean, or divide by y_pred.size."
 MSE_SPECIAL = [
     Case((np.array([[1.0, 2.0], [3.0, 4.0]]), np.zeros((2, 2))), advice=MEAN),
     Case((np.array([0.5]), np.array([-0.5])), advice=MEAN),
-    Case((np.array([1.0, -2.0, 3.0]), np.array([1.0, -2.0, 3.0])), advice="no error, no loss"),
+    Case(
+        (np.array([1.0, -2.0, 3.0]), np.array([1.0, -2.0, 3.0])),
+        advice="No error, no loss (and a zero gradient).",
+    ),
 ]
 LARGE = "logits of magnitude 1000 and more"
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from grader.engine.compare import describe_type
 from hypothesis import strategies as st
 
 from grader.engine import (
@@ -34,6 +33,7 @@ from grader.engine import (
     property_check,
     show,
 )
+from grader.engine.compare import describe_type
 from grader.worker.protocol import Named
 
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "square")
@@ -91,17 +91,22 @@ SQUARE = (
     np.array([0.1, -0.2]),
 )
 """A square W that is not symmetric: X @ W has the right shape and wrong numbers."""
-TRANSPOSE = "W has one neuron per row (H, d): Z = X @ W.T + b, of shape (N, H)"
-ON_BOUNDARY = "a point with X w + b = 0 exactly is class 0: the inequality is strict (> 0)"
-RIGHT = "the prediction is already right: y - y_hat = 0, so w and b stay as they are"
+TRANSPOSE = "W has one neuron per row (H, d): Z = X @ W.T + b, of shape (N, H)."
+ON_BOUNDARY = "A point with X w + b = 0 exactly is class 0: the inequality is strict (> 0)."
+RIGHT = "The prediction is already right: y - y_hat = 0, so w and b stay as they are."
 
 ROWS = [
     Row(
         "weighted_sum",
         weighted_sum_call,
         special=[
-            Case((np.zeros(3), np.array([1.0, 2.0, 3.0]), 2.5), advice="with x = 0, z is b"),
-            Case((np.array([2.0]), np.array([-3.0]), -1.0), advice="z = w . x + b, one term"),
+            Case(
+                (np.zeros(3), np.array([1.0, 2.0, 3.0]), 2.5), advice="With x = 0, z is the bias b."
+            ),
+            Case(
+                (np.array([2.0]), np.array([-3.0]), -1.0),
+                advice="z = w . x + b, with a single term.",
+            ),
         ],
         special_title="x = 0 (the result is the bias) and a single input",
     ),
@@ -147,15 +152,15 @@ ROWS = [
             Case((np.array([1.0, 1.0]), 0.0, np.array([1.0, 2.0]), 1, 0.5), advice=RIGHT),
             Case(
                 (np.array([1.0, 1.0]), 0.0, np.array([1.0, 2.0]), 0, 0.5),
-                advice="a false 1: y - y_hat = -1 moves w away from x",
+                advice="A false 1: y - y_hat = -1 moves w away from x.",
             ),
             Case(
                 (np.array([1.0, -1.0]), 0.5, np.array([1.0, 2.0]), 1, 0.5),
-                advice="a missed 1: y - y_hat = +1 moves w towards x",
+                advice="A missed 1: y - y_hat = +1 moves w towards x.",
             ),
             Case(
                 (np.array([0.0, 0.0]), 0.0, np.array([1.0, 2.0]), 1, 1.0),
-                advice="on the boundary y_hat = 0, so y = 1 is an error",
+                advice="On the boundary y_hat = 0, so y = 1 is an error.",
             ),
         ],
         special_title="right predictions, both kinds of error, and a point on the boundary",
