@@ -202,7 +202,7 @@ INT_CASES = [
 
 def int_array(ctx: Context, case: Case) -> None:
     """The contract's `int array (N,)`: integer dtype (not bool, not float), one label per row."""
-    (value,) = ctx.values("perceptron_predict", [(case.args, case.kwargs)])
+    (value,) = ctx.values("perceptron_predict", [case.call])
     n = len(case.args[0])
     if not isinstance(value, np.ndarray) or value.shape != (n,):
         raise Wrong(
