@@ -122,7 +122,7 @@ def exercise(
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        # an installed package ships no solutions: grading works, mistakes go unnamed
+        # a learners' release holds no solution: its mistakes are named from its cases
         mutants=mutants.load(where, solution, probes) if solution.is_file() else (),
         hints=tuple(hints),
         limits=limits,

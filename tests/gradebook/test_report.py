@@ -39,6 +39,8 @@ def mutants_course(gb: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory
     given: dict[str, set[str]] = {}
     for name in names:
         for i, mutant in enumerate(catalog.load(name).mutants):
+            if any(m.misconception == mutant.misconception for m in catalog.load(name).mutants[:i]):
+                continue  # one learner per mistake: its family's first member
             learner = "overflow" if mutant.misconception == "softmax-overflow" else f"{name}-{i}"
             files = learners.setdefault(learner, {n: gb.solution(n) for n in names})
             files[name] = mutant_source(gb.solution(name), mutant)

@@ -57,3 +57,16 @@ def test_a_permutation_drawn_once_for_all_epochs_is_caught(grade_edited, by_id) 
     check = by_id(result)["minibatches-reshuffles-each-epoch"]
     assert not check["passed"]
     assert "same order in two consecutive epochs" in check["message"]
+
+
+def test_the_worker_scenarios_import_numpy_only() -> None:
+    """The worker imports scenarios.py: a numpy exercise brings in neither torch nor the grader."""
+    text = (ROOT / "grader" / "exercises" / "gradient_descent" / "scenarios.py").read_text("utf-8")
+    imports = [line for line in text.splitlines() if line.startswith(("import ", "from "))]
+    allowed = {
+        "from __future__ import annotations",
+        "from typing import Any",
+        "import numpy as np",
+        "from grader.engine.scenarios import batched",
+    }
+    assert imports and set(imports) <= allowed, imports

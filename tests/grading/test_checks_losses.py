@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from grader.checks.losses import SATURATED, bce_bounds
+from grader.exercises.losses.checks import SATURATED, bce_bounds
 from reference.losses import binary_cross_entropy
 
 ROOT = Path(__file__).resolve().parents[2]

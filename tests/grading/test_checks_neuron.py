@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader.checks.base import ModuleSubject, mutant_module
-from grader.checks.neuron import EXERCISE
+from grader.engine import ModuleSubject
+from grader.exercises.neuron.checks import EXERCISE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -43,9 +43,11 @@ def test_other_correct_styles_get_full_marks(grade_with) -> None:
 
 
 def test_transposed_weight_probe_uses_a_square_matrix() -> None:
-    mutant = next(m for m in EXERCISE.mutants if m.misconception == "dense-weight-transposed")
-    reference = ModuleSubject(EXERCISE.reference_module)
-    wrong = ModuleSubject(mutant_module(EXERCISE.reference, mutant))
-    expected, mistaken = mutant.probe(reference), mutant.probe(wrong)
-    assert expected.shape == mistaken.shape
-    assert not (expected == mistaken).all()
+    probe = EXERCISE.probes["dense-weight-transposed"]
+    expected = probe(ModuleSubject(EXERCISE.reference_module))
+    members = [m for m in EXERCISE.mutants if m.misconception == "dense-weight-transposed"]
+    assert len(members) > 1
+    for mutant in members:
+        mistaken = probe(ModuleSubject(mutant.module()))
+        assert expected.shape == mistaken.shape, mutant.id
+        assert not (expected == mistaken).all(), mutant.id

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.scenarios import batched
+from grader.engine.scenarios import batched
 
 
 def _rng(seed: int | None) -> np.random.Generator | None:
@@ -49,6 +49,5 @@ def fit(
     return {"value": value, "mutated": mutated}
 
 
-SCENARIOS = {"epochs_of_batches": epochs_of_batches, "fit": fit}
-
-many = batched(SCENARIOS, __name__)
+many = batched({"epochs_of_batches": epochs_of_batches, "fit": fit}, __name__)
+"""Several runs of one scenario in one round trip (the hidden cases)."""
