@@ -100,8 +100,12 @@ def use(directory: Path | str | None) -> Course | None:
 
 
 def course() -> Course | None:
-    """The course served: the one `use` chose, else $NEUROGRADE_COURSE's, else None."""
-    wanted = os.environ.get(ENVIRONMENT) or None
+    """The course served: the one `use` chose, else $NEUROGRADE_COURSE's, else the one a
+    release's `neurograde.toml` records (here or above), else None."""
+    from grader.release import recorded_course
+
+    wanted = os.environ.get(ENVIRONMENT) or recorded_course()
+    wanted = None if wanted is None else str(wanted)
     if _active is None or _active[0] != wanted:
         return use(wanted)
     return _active[1]

@@ -442,12 +442,26 @@ def assign_new(name: str, directory: Path) -> None:
 
 @assign.command("release")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--requirement",
+    metavar="PIP-REQUIREMENT",
+    help="What the learners' workflow and README install neurograde from "
+    "(default: neurograde==THIS-VERSION; e.g. git+https://github.com/ORG/neurograde@v1).",
+)
 @course_option
-def assign_release(directory: Path) -> None:
-    """Write what learners get (the stubs and a README) into DIRECTORY."""
+def assign_release(directory: Path, requirement: str | None) -> None:
+    """Write the learners' repository into DIRECTORY: the stubs, a README, the course's public
+    folder with its public cases (never its solutions), and a workflow that grades every push."""
     from grader.assign import release
+    from grader.release.write import ReleaseError
 
-    click.echo(f"Wrote {len(release(directory))} files to {directory}")
+    try:
+        done = release(directory, requirement)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
+    for withheld in done.withheld:
+        click.echo(f"left out {withheld}")
+    click.echo(f"Wrote {len(done.files)} files to {directory}")
 
 
 @assign.command("bundle")
