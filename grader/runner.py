@@ -24,6 +24,7 @@ from grader.checks.base import (
     mutant_module,
 )
 from grader.checks.compare import agrees
+from grader.release import cases
 from grader.result import CheckResult, ExerciseResult, short_reason
 from grader.worker import LearnerError, Limits, Worker
 from grader.worker.client import OutOfTime
@@ -113,8 +114,10 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
             device=options.device,
             max_examples=options.max_examples,
         )
+        release = cases.local(name)  # a release's course exercise: graded from its public cases
+        run_check = release.grading(_run_check) if release else _run_check
         for check in filter(options.selects, exercise.checks):
-            result.checks.append(_run_check(check, ctx, blocked))
+            result.checks.append(run_check(check, ctx, blocked))
         _diagnose(exercise, ctx, result)
         if worker.sandbox and not worker.confined_reads:
             result.errors.append(UNCONFINED_READS)

@@ -40,6 +40,7 @@ import numpy as np
 
 from grader.checks import replay
 from grader.checks.compare import ATOL, RTOL, difference, show
+from grader.release import cases
 from grader.result import Series, TextFields
 from grader.worker import LearnerError, Worker
 from grader.worker.protocol import decode, encode
@@ -380,6 +381,12 @@ def property_check(
         return (ctx.exercise, ctx.max_examples, ctx.device, hypothesis.__version__, module)
 
     def run(ctx: Context) -> Verdict:
+        examples = cases.replayed(ctx)  # in a release: exactly the public cases' examples
+        if examples is not None:
+            replayed = cases_check(
+                id, title, uses, lambda: examples, cases.seeded(body), points, describe
+            )
+            return replayed.run(ctx)
         at = key(ctx)
         recording = recorded.get(at) if at is not None else None
         if recording is None:
@@ -414,7 +421,7 @@ def property_check(
             ctx = dataclasses.replace(ctx, learner=replay.Serving(ctx.learner, answered))
         # `prop` reads as it did before replay: hypothesis derives its derandomized seed from
         # its source, so the examples (and verdicts) stay those of earlier versions.
-        body = judge_body
+        body = cases.observed(ctx, judge_body)  # at release time: the public cases' examples
         if recording is not None:
             reference = replay.Logging(ctx.reference, recording.reference)
             ctx = dataclasses.replace(ctx, reference=reference)
