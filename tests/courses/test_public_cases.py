@@ -1,0 +1,122 @@
+"""Public cases: same learner file, same cases => the verdicts the full grader gives.
+
+The example course is released (its cases recorded from its solution); then
+the solution, the stub, another correct version and every mutant of the
+course's own exercise are graded twice: by the full grader (the course's
+folder, its reference) and locally (the release's folder: no solution, the
+reference's answers from the cases). Every check that ran locally has the
+full grader's verdict; only the hidden checks are left to the submission.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from grader import catalog
+from grader.checks.base import mutant_source
+from grader.release import cases
+from grader.release.write import release
+from grader.result import AT_SUBMISSION
+from grader.runner import Options, grade
+
+from .conftest import EXAMPLE
+
+SOLUTION = EXAMPLE / "exercises" / "logistic" / "solution.py"
+OTHER_SIGMOID = """
+def sigmoid(z):
+    return 0.5 * (1.0 + np.tanh(0.5 * np.asarray(z, dtype=float)))
+"""
+
+
+@pytest.fixture
+def own_modules() -> Iterator[None]:
+    """The release imports its stub under the course's module name: put the course's back."""
+    saved = {k: v for k, v in sys.modules.items() if k.startswith("neurograde_")}
+    yield
+    for name in [k for k in sys.modules if k.startswith("neurograde_")]:
+        del sys.modules[name]
+    sys.modules.update(saved)
+
+
+def learners() -> dict[str, str]:
+    """The files both graders grade: solution, stub, another correct version, every mutant."""
+    solution = SOLUTION.read_text("utf-8")
+    files = {
+        "solution": solution,
+        "stub": catalog.stub_text("logistic"),
+        "other sigmoid": solution + OTHER_SIGMOID,
+    }
+    for mutant in catalog.load("logistic").mutants:
+        files[f"mutant {mutant.misconception}"] = mutant_source(solution, mutant)
+    return files
+
+
+def verdicts(name: str, source: str, folder: Path) -> dict[str, bool | None]:
+    """check id -> passed (None: left to the submission) of one grade of `source`."""
+    path = folder / f"{name.replace(' ', '_')}" / "logistic.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(source, "utf-8")
+    result = grade("logistic", path, Options(course="nn-example"))
+    return {
+        c.id: None if c.skipped == AT_SUBMISSION else c.passed
+        for c in result.checks
+        if c.kind in ("property", "hidden")
+    }
+
+
+def test_local_verdicts_are_the_full_graders_on_every_mutant(tmp_path: Path, own_modules) -> None:
+    catalog.use(EXAMPLE)
+    release(tmp_path / "release")
+    files = learners()
+    assert len(files) >= 3 + 5
+    full = {name: verdicts(name, source, tmp_path / "full") for name, source in files.items()}
+    catalog.use(tmp_path / "release" / "course")
+    assert cases.local("logistic") is not None
+    local = {name: verdicts(name, source, tmp_path / "local") for name, source in files.items()}
+    for name in files:
+        ran = {check: passed for check, passed in local[name].items() if passed is not None}
+        assert set(local[name]) - set(ran) == {c for c in full[name] if c.endswith("-hidden")}
+        assert ran == {check: full[name][check] for check in ran}, name
+        if name.startswith("mutant"):
+            assert not all(ran.values()), f"{name} loses no point locally"
+    assert all(p for p in local["solution"].values() if p is not None)
+    assert all(p for p in local["other sigmoid"].values() if p is not None)
+    assert not any(local["stub"].values())
+
+
+def test_a_question_the_cases_do_not_hold_leaves_the_check_to_the_submission(
+    tmp_path: Path, own_modules
+) -> None:
+    catalog.use(EXAMPLE)
+    release(tmp_path / "release")
+    catalog.use(tmp_path / "release" / "course")
+    recorded = cases.Recorded(
+        cases.Cases.load(
+            tmp_path / "release/course/exercises/logistic/cases/sigmoid-special-values.npz"
+        )
+    )
+    import numpy as np
+
+    with pytest.raises(cases.NotRecorded):
+        recorded.call("sigmoid", np.array([1.0, 2.0]))
+    (tmp_path / "release/course/exercises/logistic/cases/sigmoid-special-values.npz").unlink()
+    local = verdicts("solution", SOLUTION.read_text("utf-8"), tmp_path / "local")
+    assert local["sigmoid-special-values"] is None and local["sigmoid-matches-reference"]
+
+
+def test_the_codec_keeps_plain_data_exactly_and_refuses_the_rest() -> None:
+    import numpy as np
+
+    value = ((np.arange(6.0).reshape(2, 3).T, -0.0, 3), {"lr": 0.5, "axis": None}, [True, "x"])
+    arrays: list = []
+    again = cases.unpack(cases.pack(value, arrays), arrays)
+    assert cases.question("call", value, {}) == cases.question("call", again, {})
+    assert cases.question("call", (np.float32(1.0),), {}) != cases.question(
+        "call", (np.ones(1),), {}
+    )
+    with pytest.raises(cases.Unencodable):
+        cases.pack(object(), [])
