@@ -68,6 +68,8 @@ def release(target: Path, requirement: str | None = None) -> Release:
     names = catalog.available()
     requirement = requirement or f"neurograde=={_version()}"
     target.mkdir(parents=True, exist_ok=True)
+    if (target / COURSE_FOLDER / "course.toml").is_file():
+        shutil.rmtree(target / COURSE_FOLDER)  # an earlier release's: no stale cases survive
     files: list[Path] = []
     withheld: list[str] = []
 
@@ -109,6 +111,8 @@ def release(target: Path, requirement: str | None = None) -> Release:
         for field, value in fields.items():
             text = text.replace(field, value)
         write(relative, text)
+    if served is not None:
+        _same_checks(served, target / COURSE_FOLDER)
     found = leaks(target, served)
     if found:
         raise ReleaseError(
@@ -133,6 +137,30 @@ POINTER_TEXT = """# This repository is a release of the neurograde course {name!
 # had been typed. `--course DIR` or $NEUROGRADE_COURSE still choose another one.
 course = "{folder}"
 """
+
+
+def _same_checks(served: Course, released: Path) -> None:
+    """The released course declares each exercise's checks as the course does (the stripped
+    declaration lost nothing it needs), or a ReleaseError."""
+    import sys
+
+    names = [e.name for e in served.exercises if e.folder is not None]
+    wanted = {name: [c.id for c in catalog.load(name).checks] for name in names}
+    saved = {k: v for k, v in sys.modules.items() if k.startswith("neurograde_course_")}
+    try:
+        catalog.use(released)
+        for name in names:
+            try:
+                found = [c.id for c in catalog.load(name).checks]
+            except Exception as error:
+                raise ReleaseError(f"the released {name} cannot be loaded: {error}") from None
+            if found != wanted[name]:
+                raise ReleaseError(f"the released {name} declares other checks: {found}")
+    finally:
+        for module in [k for k in sys.modules if k.startswith("neurograde_course_")]:
+            del sys.modules[module]
+        sys.modules.update(saved)
+        catalog.use(served.root)
 
 
 def _cases(name: str, folder: Path) -> list[Path]:
