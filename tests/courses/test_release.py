@@ -307,3 +307,21 @@ def test_outside_github_the_step_writes_the_junit_only(clone: Path) -> None:
     )
     assert done.returncode == 1 and (clone / "report.xml").is_file()
     assert io.StringIO(done.stdout).read().count("::notice") == 1
+
+
+def test_the_learners_commands_serve_the_recorded_course(clone: Path, tmp_path: Path) -> None:
+    listed = learner("list", cwd=clone)
+    assert (
+        listed.returncode == 0 and "logistic" in listed.stdout and "quiz:logistic" in listed.stdout
+    )
+    docs = learner("docs", "logistic", cwd=clone / "course")  # from a sub-folder too
+    assert "predict_proba(X: numpy.ndarray, w: numpy.ndarray, b: float)" in docs.stdout
+    hint = learner("hint", "logistic", cwd=clone)
+    assert "Hint 1/1: For z = -1000" in hint.stdout, hint.stdout  # the quoting hint left out
+    init = learner("init", str(tmp_path / "ws"), cwd=clone)
+    assert init.returncode == 0, init.stderr
+    assert (tmp_path / "ws" / "logistic.py").read_text("utf-8") == (
+        clone / "logistic.py"
+    ).read_text("utf-8")
+    elsewhere = learner("list", cwd=tmp_path)
+    assert "logistic" not in elsewhere.stdout  # outside the repository: the built-in curriculum
