@@ -179,7 +179,7 @@ def record(name: str, folder: Path, max_examples: int | None = None) -> list[Pat
     check the solution fails stops the release (its cases would be wrong).
     """
     from grader import catalog
-    from grader.checks.base import Context, ModuleSubject
+    from grader.engine.subjects import Context, ModuleSubject
     from grader.release.write import ReleaseError
     from grader.runner import PUBLIC_SEED, examples_from_environment
 
@@ -313,7 +313,7 @@ def replayed(ctx: Any) -> Iterator[Any] | None:
 def seeded(body: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
     """`body`, each example judged under the seeding hypothesis gives it (so a replayed
     example meets the global random state it met when it was recorded)."""
-    from grader.checks import replay
+    from grader.engine import replay
 
     def judged(ctx: Any, example: Any) -> Any:
         with replay.seeded():

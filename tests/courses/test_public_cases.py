@@ -10,14 +10,19 @@ full grader's verdict; only the hidden checks are left to the submission.
 
 from __future__ import annotations
 
+import ast
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import pytest
 
 from grader import catalog
-from grader.checks.base import mutant_source
 from grader.release import cases
 from grader.release.write import release
 from grader.result import AT_SUBMISSION
@@ -42,6 +47,22 @@ def own_modules() -> Iterator[None]:
     catalog._loaded.clear()
 
 
+def patched(source: str, mutant: dict) -> str:
+    """The solution with one [[mutant]] of mutants.toml applied (each find once, in its
+    function)."""
+    node = next(n for n in ast.parse(source).body if getattr(n, "name", None) == mutant["function"])
+    lines = source.splitlines(keepends=True)
+    before, inside = (
+        "".join(lines[: node.lineno - 1]),
+        "".join(lines[node.lineno - 1 : node.end_lineno]),
+    )
+    head, marker, body = inside.partition("# BEGIN SOLUTION")  # the docstring may quote it
+    for find, replace in mutant.get("edits") or [[mutant["find"], mutant["replace"]]]:
+        assert body.count(find) == 1, (mutant, find)
+        body = body.replace(find, replace)
+    return before + head + marker + body + "".join(lines[node.end_lineno :])
+
+
 def learners() -> dict[str, str]:
     """The files both graders grade: solution, stub, another correct version, every mutant."""
     solution = SOLUTION.read_text("utf-8")
@@ -50,8 +71,9 @@ def learners() -> dict[str, str]:
         "stub": catalog.stub_text("logistic"),
         "other sigmoid": solution + OTHER_SIGMOID,
     }
-    for mutant in catalog.load("logistic").mutants:
-        files[f"mutant {mutant.misconception}"] = mutant_source(solution, mutant)
+    mutants = tomllib.loads((SOLUTION.parent / "mutants.toml").read_text("utf-8"))["mutant"]
+    for index, mutant in enumerate(mutants):
+        files[f"mutant {mutant['family']}#{index}"] = patched(solution, mutant)
     return files
 
 
@@ -72,7 +94,7 @@ def test_local_verdicts_are_the_full_graders_on_every_mutant(tmp_path: Path, own
     catalog.use(EXAMPLE)
     release(tmp_path / "release")
     files = learners()
-    assert len(files) >= 3 + 5
+    assert len(files) >= 3 + 10
     full = {name: verdicts(name, source, tmp_path / "full") for name, source in files.items()}
     catalog.use(tmp_path / "release" / "course")
     assert cases.local("logistic") is not None
