@@ -7,12 +7,13 @@
     course/exercises/NAME/checks.py    a course exercise's declaration, without its mutants
     course/exercises/NAME/stub.py      its pristine stub (signatures, docs, `neurograde init`)
     course/exercises/NAME/hints.toml   its hints, less any that quotes the solution
+    course/exercises/NAME/scenarios.py code its checks run in the learner's worker, if any
     course/exercises/NAME/cases/*.npz  its public cases (`grader.release.cases`)
     course/quizzes/TOPIC.toml          the course's own quiz topics
     .github/workflows/neurograde.yml   grades on every push (`grader.release.ci`)
 
-It never holds a course exercise's solution.py, its mutants (patches of the
-solution), the course secret or a hidden seed; `leaks` greps every file of a
+It never holds a course exercise's solution.py, its mutants (`mutants.toml`:
+patches of the solution), the course secret or a hidden seed; `leaks` greps every file of a
 release for every line of every solution, and `release` refuses to finish
 with one found.
 """
@@ -90,6 +91,8 @@ def release(target: Path, requirement: str | None = None) -> Release:
             folder = f"{COURSE_FOLDER}/exercises/{entry.name}"
             write(f"{folder}/{STUB}", catalog.stub_text(entry.name))
             write(f"{folder}/checks.py", public_checks(entry.name))
+            if (entry.folder / "scenarios.py").is_file():  # code the learner's worker runs
+                write(f"{folder}/scenarios.py", (entry.folder / "scenarios.py").read_text("utf-8"))
             hints = entry.folder / "hints.toml"
             if hints.is_file():
                 text, dropped = public_hints(hints, solution_lines(served))
