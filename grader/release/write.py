@@ -4,7 +4,7 @@
     neurograde.toml                    records the course, so learners never type --course
     NAME.py                            one stub per exercise, in the course's order
     course/course.toml                 the course's public course.toml
-    course/exercises/NAME/checks.py    a course exercise's declaration, without its mutants
+    course/exercises/NAME/checks.py    a course exercise's declaration (its mutants.toml stays)
     course/exercises/NAME/stub.py      its pristine stub (signatures, docs, `neurograde init`)
     course/exercises/NAME/hints.toml   its hints, less any that quotes the solution
     course/exercises/NAME/scenarios.py code its checks run in the learner's worker, if any
@@ -20,7 +20,6 @@ with one found.
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import shutil
@@ -260,42 +259,10 @@ def _toml(value: object) -> str:
 
 
 def public_checks(name: str) -> str:
-    """The course exercise's checks.py without its mutants: the functions that implement
-    them (wrong versions of the solution) and the `mutants=` of its declaration."""
-    declared = catalog.load(name)
-    source_file = catalog.course().entry(name).folder / "checks.py"  # type: ignore[union-attr]
-    source = source_file.read_text("utf-8")
-    tree = ast.parse(source, str(source_file))
-    mutants = {
-        getattr(m, "implementation", None).__name__  # type: ignore[union-attr]
-        for m in declared.mutants
-        if getattr(m, "implementation", None) is not None
-    }
-    starts = [0]
-    for line in source.splitlines(keepends=True):
-        starts.append(starts[-1] + len(line))
-    cuts: list[tuple[int, int]] = []
-    for node in tree.body:
-        if (
-            isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.name in mutants
-        ):
-            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-            cuts.append((starts[first - 1], starts[node.end_lineno]))  # type: ignore[index]
-    for node in ast.walk(tree):
-        for keyword in getattr(node, "keywords", []) if isinstance(node, ast.Call) else []:
-            if keyword.arg == "mutants":
-                begin = starts[keyword.lineno - 1] + keyword.col_offset
-                end = starts[keyword.end_lineno - 1] + keyword.end_col_offset  # type: ignore[operator]
-                if not source[starts[keyword.lineno - 1] : begin].strip():
-                    begin = starts[keyword.lineno - 1]
-                end += len(re.match(r"\s*,?[ \t]*\n?", source[end:]).group())  # type: ignore[union-attr]
-                cuts.append((begin, end))
-    for begin, end in sorted(cuts, reverse=True):
-        source = source[:begin] + source[end:]
-    source = re.sub(r"\n{4,}", "\n\n\n", source)
-    ast.parse(source, str(source_file))
-    return GENERATED.format(what="checks.py, without its mutants") + source
+    """The course exercise's checks.py as it is: a declaration (rows, domains, probes); its
+    mistakes stay in mutants.toml, which a release never holds."""
+    source = catalog.course().entry(name).folder / "checks.py"  # type: ignore[union-attr]
+    return GENERATED.format(what="checks.py") + source.read_text("utf-8")
 
 
 def public_hints(path: Path, secret: list[str]) -> tuple[str, list[str]]:
