@@ -150,3 +150,63 @@ def test_the_codec_keeps_plain_data_exactly_and_refuses_the_rest() -> None:
     )
     with pytest.raises(cases.Unencodable):
         cases.pack(object(), [])
+
+
+REFERENCE_FREE = '''
+
+def never_negative(ctx, example):
+    """A reference-free property: relu's outputs are never below 0."""
+    (z,), _ = example
+    if np.any(np.asarray(ctx.values("relu", [((z,), {})])[0]) < 0):
+        raise Wrong("relu returned a negative value")
+
+
+EXERCISE = exercise(
+    title=EXERCISE.title,
+    checks=[
+        *EXERCISE.checks,
+        property_check(
+            "relu-never-negative", "relu is never negative", ["relu"], relu_call.strategy,
+            never_negative, describe=lambda e: f"relu({e[0][0]!r})",
+        ),
+    ],
+    probes=EXERCISE.probes,
+)
+'''
+
+
+def test_a_reference_free_property_runs_as_usual_shrinking_included(
+    tmp_path: Path, own_modules
+) -> None:
+    from grader.scaffold import scaffold
+
+    course = tmp_path / "course"
+    scaffold(course, "squash", catalog.CURRICULUM)
+    checks = course / "exercises" / "squash" / "checks.py"
+    checks.write_text(
+        checks.read_text("utf-8").replace("import Case,", "import Case, Wrong, property_check,")
+        + REFERENCE_FREE,
+        "utf-8",
+    )
+    catalog.use(course)
+    release(tmp_path / "release")
+    stored = cases.Cases.load(
+        tmp_path / "release/course/exercises/squash/cases/relu-never-negative.npz"
+    )
+    assert stored.answers == {} and stored.examples  # never asked the reference
+    wrong = (
+        (course / "exercises/squash/solution.py")
+        .read_text("utf-8")
+        .replace("np.maximum(z, 0.0)", "np.where(z > 1.0, z, z - 1.0)")
+    )
+    learner = tmp_path / "learner" / "squash.py"
+    learner.parent.mkdir()
+    learner.write_text(wrong, "utf-8")
+    full = {c.id: c for c in grade("squash", learner, Options()).checks}
+    catalog.use(tmp_path / "release" / "course")
+    local = {c.id: c for c in grade("squash", learner, Options()).checks}
+    for check in ("relu-never-negative", "relu-matches-reference"):
+        assert not full[check].passed and not local[check].passed
+    # hypothesis ran in full both times: the same shrunk counterexample
+    assert local["relu-never-negative"].counterexample == full["relu-never-negative"].counterexample
+    assert local["relu-hidden"].skipped == AT_SUBMISSION
