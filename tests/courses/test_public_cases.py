@@ -47,6 +47,12 @@ def own_modules() -> Iterator[None]:
     catalog._loaded.clear()
 
 
+def serve(monkeypatch: pytest.MonkeyPatch, course: Path) -> None:
+    """Serve `course` as NEUROGRADE_COURSE would (undone after the test, whatever the grader
+    sets meanwhile)."""
+    monkeypatch.setenv("NEUROGRADE_COURSE", str(course))
+
+
 def patched(source: str, mutant: dict) -> str:
     """The solution with one [[mutant]] of mutants.toml applied (each find once, in its
     function)."""
@@ -97,14 +103,14 @@ def verdicts(name: str, source: str, folder: Path) -> dict[str, bool | None]:
     "every_member", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["families", "all"]
 )
 def test_local_verdicts_are_the_full_graders_on_every_mutant(
-    tmp_path: Path, own_modules, every_member: bool
+    tmp_path: Path, own_modules, monkeypatch: pytest.MonkeyPatch, every_member: bool
 ) -> None:
-    catalog.use(EXAMPLE)
+    serve(monkeypatch, EXAMPLE)
     release(tmp_path / "release")
     files = learners(every_member)
     assert len(files) >= 3 + (10 if every_member else 5)
     full = {name: verdicts(name, source, tmp_path / "full") for name, source in files.items()}
-    catalog.use(tmp_path / "release" / "course")
+    serve(monkeypatch, tmp_path / "release" / "course")
     assert cases.local("logistic") is not None
     local = {name: verdicts(name, source, tmp_path / "local") for name, source in files.items()}
     for name in files:
@@ -119,11 +125,11 @@ def test_local_verdicts_are_the_full_graders_on_every_mutant(
 
 
 def test_a_question_the_cases_do_not_hold_leaves_the_check_to_the_submission(
-    tmp_path: Path, own_modules
+    tmp_path: Path, own_modules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    catalog.use(EXAMPLE)
+    serve(monkeypatch, EXAMPLE)
     release(tmp_path / "release")
-    catalog.use(tmp_path / "release" / "course")
+    serve(monkeypatch, tmp_path / "release" / "course")
     recorded = cases.Recorded(
         cases.Cases.load(
             tmp_path / "release/course/exercises/logistic/cases/sigmoid-special-values.npz"
@@ -176,7 +182,7 @@ EXERCISE = exercise(
 
 
 def test_a_reference_free_property_runs_as_usual_shrinking_included(
-    tmp_path: Path, own_modules
+    tmp_path: Path, own_modules, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from grader.scaffold import scaffold
 
@@ -188,7 +194,7 @@ def test_a_reference_free_property_runs_as_usual_shrinking_included(
         + REFERENCE_FREE,
         "utf-8",
     )
-    catalog.use(course)
+    serve(monkeypatch, course)
     release(tmp_path / "release")
     stored = cases.Cases.load(
         tmp_path / "release/course/exercises/squash/cases/relu-never-negative.npz"
@@ -203,7 +209,7 @@ def test_a_reference_free_property_runs_as_usual_shrinking_included(
     learner.parent.mkdir()
     learner.write_text(wrong, "utf-8")
     full = {c.id: c for c in grade("squash", learner, Options()).checks}
-    catalog.use(tmp_path / "release" / "course")
+    serve(monkeypatch, tmp_path / "release" / "course")
     local = {c.id: c for c in grade("squash", learner, Options()).checks}
     for check in ("relu-never-negative", "relu-matches-reference"):
         assert not full[check].passed and not local[check].passed
