@@ -29,7 +29,7 @@ from pathlib import Path
 
 from grader import catalog
 from grader.course import Course
-from grader.release import COURSE_FOLDER, POINTER
+from grader.release import COURSE_FOLDER, POINTER, cases
 from grader.stubgen import BEGIN, END
 
 try:
@@ -97,7 +97,7 @@ def release(target: Path, requirement: str | None = None) -> Release:
                 text, dropped = public_hints(hints, solution_lines(served))
                 write(f"{folder}/hints.toml", text)
                 withheld += [f"{entry.name}: hint {d} (it quotes the solution)" for d in dropped]
-            files += _cases(entry.name, target / folder / CASES)
+            files += cases.record(entry.name, target / folder / CASES)
         for topic in _own_topics(served):
             destination = target / COURSE_FOLDER / "quizzes" / topic.name
             destination.parent.mkdir(parents=True, exist_ok=True)
@@ -163,15 +163,6 @@ def _same_checks(served: Course, released: Path) -> None:
             del sys.modules[module]
         sys.modules.update(saved)
         catalog.use(served.root)
-
-
-def _cases(name: str, folder: Path) -> list[Path]:
-    """The public cases of the course exercise `name` (none until `grader.release.cases` exists)."""
-    try:
-        from grader.release import cases
-    except ImportError:
-        return []
-    return cases.record(name, folder)
 
 
 def _version() -> str:
