@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from grader.engine import mutants
 from grader.engine.rows import Row, ScenarioRow, checks_of
 from grader.engine.subjects import Subject
 from grader.engine.verdicts import Check
@@ -98,13 +99,6 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     )
 
 
-def load_mutants(folder: Path) -> tuple[Any, ...]:
-    """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
-    if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
-        return ()
-    return tuple(importlib.import_module("grader.engine.mutants").load(folder))
-
-
 def exercise(
     title: str,
     checks: Sequence[Check | Row | ScenarioRow | Sequence[Check]],
@@ -132,7 +126,7 @@ def exercise(
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=load_mutants(where),
+        mutants=mutants.load(where, solution_of(where), probes),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),
