@@ -111,7 +111,7 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         run_check = release.grading(_run_check) if release else _run_check
         for check in filter(options.selects, exercise.checks):
             result.checks.append(run_check(check, ctx, blocked))
-        _diagnose(exercise, ctx, result)
+        _diagnose(release.diagnosing(exercise) if release else exercise, ctx, result)
         if worker.sandbox and not worker.confined_reads:
             result.errors.append(UNCONFINED_READS)
         if worker.sandbox and not worker.isolated_network:

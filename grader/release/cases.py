@@ -29,12 +29,14 @@ import hashlib
 import importlib.util
 import json
 import sys
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from grader.engine.mutants import Patch
 from grader.result import AT_SUBMISSION, CheckResult
 from grader.worker.protocol import Named, decode, encode, npy_array, npy_bytes
 
@@ -227,15 +229,57 @@ def record(name: str, folder: Path, max_examples: int | None = None) -> list[Pat
             continue
         if not recorder.sound:
             continue
-        path = folder / f"{check.id}.npz"
-        with path.open("wb") as stream:
-            np.savez_compressed(
-                stream,
-                manifest=np.array(json.dumps(manifest)),
-                **{f"array_{i}": a for i, a in enumerate(arrays)},
-            )
-        written.append(path)
+        written.append(_save(folder / f"{check.id}.npz", manifest, arrays))
+    mistakes = _mistakes(exercise)
+    if mistakes is not None:
+        written.append(_save(folder / MISTAKES, *mistakes))
     return written
+
+
+def _save(path: Path, manifest: dict[str, Any], arrays: list[np.ndarray]) -> Path:
+    """One `.npz` of cases: the manifest as JSON text, then the arrays it refers to."""
+    with path.open("wb") as stream:
+        np.savez_compressed(
+            stream,
+            manifest=np.array(json.dumps(manifest)),
+            **{f"array_{i}": a for i, a in enumerate(arrays)},
+        )
+    return path
+
+
+MISTAKES = "mistakes.npz"
+"""The answers that name a mistake in a release: per mutant with a probe, the probe's value
+on the reference and on the mutant (the mutants themselves stay with the instructor)."""
+
+
+def _mistakes(exercise: Any) -> tuple[dict[str, Any], list[np.ndarray]] | None:
+    from grader.engine.subjects import ModuleSubject
+
+    arrays: list[np.ndarray] = []
+    members = []
+    for member in exercise.mutants:
+        if not isinstance(member, Patch) or member.probe is None:
+            continue
+        try:
+            with np.errstate(all="ignore"):
+                expected = member.probe(ModuleSubject(exercise.reference_module))
+                mistaken = member.probe(ModuleSubject(member.module()))
+            values = pack(expected, arrays), pack(mistaken, arrays)
+        except Exception:  # a probe that needs more than plain data: no diagnosis here
+            continue
+        fields = ("misconception", "replaces", "explanation", "index", "note", "signature")
+        members.append(
+            {
+                **{key: getattr(member, key) for key in fields},
+                "rtol": member.rtol,
+                "atol": member.atol,
+                "expected": values[0],
+                "mistaken": values[1],
+            }
+        )
+    if not members:
+        return None
+    return {"schema": SCHEMA, "exercise": exercise.name, "mistakes": members}, arrays
 
 
 def _fresh_import(path: Path, module: str) -> Any:
@@ -345,6 +389,58 @@ class LocalCases:
                 return deferred(check, "it needs the reference on inputs this repository lacks")
 
         return run
+
+    def diagnosing(self, exercise: Any) -> Any:
+        """`exercise` with the mistakes its release recorded as its mutants: each answers its
+        family's probe as recorded on the reference and on itself, and asks the learner."""
+        path = self.folder / MISTAKES
+        if not path.is_file():
+            return exercise
+        with np.load(path, allow_pickle=False) as archive:
+            manifest = json.loads(str(archive["manifest"]))
+            arrays = [archive[f"array_{i}"] for i in range(len(archive.files) - 1)]
+        members = []
+        for entry in manifest["mistakes"]:
+            probe = exercise.probes.get(entry["misconception"])
+            if probe is None:
+                continue
+            member = Recalled(
+                misconception=entry["misconception"],
+                replaces=entry["replaces"],
+                edits=(),
+                explanation=entry["explanation"],
+                source=path,
+                index=entry["index"],
+                note=entry["note"],
+                signature=entry["signature"],
+                rtol=entry["rtol"],
+                atol=entry["atol"],
+            )
+            recalled = (unpack(entry["expected"], arrays), unpack(entry["mistaken"], arrays))
+            members.append(dataclasses.replace(member, probe=member.asking(probe, *recalled)))
+        return dataclasses.replace(exercise, mutants=tuple(members))
+
+
+_STAND_INS: dict[str, types.ModuleType] = {}
+
+
+class Recalled(Patch):
+    """A mutant in a release: no solution to patch, its probe's answers recalled instead."""
+
+    def module(self) -> types.ModuleType:
+        """What `probe` recognises as this mutant (one module per mutant id)."""
+        return _STAND_INS.setdefault(self.id, types.ModuleType(f"recalled mutant {self.id}"))
+
+    def asking(self, probe: Callable[[Any], Any], expected: Any, mistaken: Any) -> Any:
+        """The probe: the learner is asked; the reference's and this mutant's answers recalled."""
+        from grader.engine.subjects import ModuleSubject
+
+        def recalled(subject: Any) -> Any:
+            if not isinstance(subject, ModuleSubject):
+                return probe(subject)
+            return copy.deepcopy(mistaken if subject.module is self.module() else expected)
+
+        return recalled
 
 
 def deferred(check: Any, why: str) -> CheckResult:

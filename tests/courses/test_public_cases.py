@@ -87,16 +87,18 @@ def learners(every_member: bool) -> dict[str, str]:
 
 
 def verdicts(name: str, source: str, folder: Path) -> dict[str, bool | None]:
-    """check id -> passed (None: left to the submission) of one grade of `source`."""
+    """check id -> passed (None: left to the submission) of one grade of `source`, and
+    "misconceptions" -> the mistakes it names."""
     path = folder / f"{name.replace(' ', '_')}" / "logistic.py"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(source, "utf-8")
     result = grade("logistic", path, Options(course="nn-example"))
-    return {
+    found: dict = {
         c.id: None if c.skipped == AT_SUBMISSION else c.passed
         for c in result.checks
         if c.kind in ("property", "hidden")
     }
+    return {**found, "misconceptions": sorted(result.misconceptions)}
 
 
 @pytest.mark.parametrize(
@@ -114,6 +116,10 @@ def test_local_verdicts_are_the_full_graders_on_every_mutant(
     assert cases.local("logistic") is not None
     local = {name: verdicts(name, source, tmp_path / "local") for name, source in files.items()}
     for name in files:
+        named = local[name].pop("misconceptions")
+        assert named == full[name].pop("misconceptions"), name  # recalled from mistakes.npz
+        if name.startswith("mutant"):
+            assert name.split()[1].split("#")[0] in named
         ran = {check: passed for check, passed in local[name].items() if passed is not None}
         assert set(local[name]) - set(ran) == {c for c in full[name] if c.endswith("-hidden")}
         assert ran == {check: full[name][check] for check in ran}, name
@@ -141,7 +147,11 @@ def test_a_question_the_cases_do_not_hold_leaves_the_check_to_the_submission(
         recorded.call("sigmoid", np.array([1.0, 2.0]))
     (tmp_path / "release/course/exercises/logistic/cases/sigmoid-special-values.npz").unlink()
     local = verdicts("solution", SOLUTION.read_text("utf-8"), tmp_path / "local")
-    assert local["sigmoid-special-values"] is None and local["sigmoid-matches-reference"]
+    assert (
+        local["misconceptions"] == []
+        and local["sigmoid-special-values"] is None
+        and local["sigmoid-matches-reference"]
+    )
 
 
 def test_the_codec_keeps_plain_data_exactly_and_refuses_the_rest() -> None:
