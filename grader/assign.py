@@ -1,6 +1,7 @@
 """An instructor's assignment: the learners' release and Gradescope's autograder bundle.
 
-- `release(target)`: the stubs and a README, what learners get;
+- `release(target)`: the learners' repository: stubs, README, the course's public
+  folder and cases, the workflow that grades on every push (`grader.release.write`);
 - `bundle(target)`: a Gradescope autograder zip (`setup.sh`, `run_autograder`
   and this project without its solutions; see `grader/bundle/`) that grades a
   submission into `/autograder/results/results.json`; with a course served
@@ -16,17 +17,8 @@ import zipfile
 from pathlib import Path
 
 from grader.paths import EXERCISES
-
-RELEASE_README = """# neurograde exercises
-
-Edit the files in this folder, then grade them:
-
-    pip install neurograde      # or: pip install -e <a checkout of neurograde>
-    neurograde grade {first} --workspace .
-    neurograde hint {first} --workspace .
-
-The exercises, in order: {names}.
-"""
+from grader.release.write import Release
+from grader.release.write import release as write_release
 
 # The bundled source's build file, written from the installed neurograde's metadata so
 # that a bundle is the same from a checkout and from an installed wheel.
@@ -52,20 +44,9 @@ packages = {packages}
 """
 
 
-def release(target: Path) -> list[Path]:
-    """Write the stubs (a course's own generated from its solutions) and a learner README
-    into `target`; the files written."""
-    from grader import catalog
-
-    names = catalog.available()
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in names:
-        (target / f"{name}.py").write_text(catalog.stub_text(name), "utf-8")
-        written.append(target / f"{name}.py")
-    readme = target / "README.md"
-    readme.write_text(RELEASE_README.format(first=names[0], names=", ".join(names)), "utf-8")
-    return [*written, readme]
+def release(target: Path, requirement: str | None = None) -> Release:
+    """The learners' repository in `target` (see `grader.release.write`)."""
+    return write_release(target, requirement)
 
 
 def bundle(target: Path, torch: str = "torch", exercises: list[str] | None = None) -> Path:

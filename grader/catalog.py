@@ -106,8 +106,12 @@ def use(directory: Path | str | None) -> Course | None:
 
 
 def course() -> Course | None:
-    """The course served: the one `use` chose, else $NEUROGRADE_COURSE's, else None."""
-    wanted = os.environ.get(ENVIRONMENT) or None
+    """The course served: the one `use` chose, else $NEUROGRADE_COURSE's, else the one a
+    release's `neurograde.toml` records (here or above), else None."""
+    from grader.release import recorded_course
+
+    wanted = os.environ.get(ENVIRONMENT) or recorded_course()
+    wanted = None if wanted is None else str(wanted)
     if _active is None or _active[0] != wanted:
         return use(wanted)
     return _active[1]
@@ -222,6 +226,8 @@ def stub_text(name: str) -> str:
     from grader import stubgen
 
     solution = solution_file(name)
+    if (solution.parent / "stub.py").is_file() and not solution.is_file():
+        return (solution.parent / "stub.py").read_text("utf-8")  # a release keeps its stubs
     if solution.parent == SOLUTIONS or not solution.is_file():
         return (STUBS / f"{name}.py").read_text("utf-8")
     return stubgen.stub_text(solution, name)

@@ -342,6 +342,10 @@ def solution(exercise: str, workspace: Path | None) -> None:
     served = catalog.course()
     if served is not None and not served.solutions_after_full_marks:
         raise NotYet(f"the course {served.name!r} does not show its solutions")
+    from grader.release.cases import local
+
+    if local(name) is not None:  # a course's release never holds its solutions
+        raise NotYet(f"the solution of {name} is not in this repository: ask your instructor")
     if not ws.full_marks(name):
         best = ws.entry(name).get("best_score")
         so_far = (
@@ -442,12 +446,26 @@ def assign_new(name: str, directory: Path) -> None:
 
 @assign.command("release")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--requirement",
+    metavar="PIP-REQUIREMENT",
+    help="What the learners' workflow and README install neurograde from "
+    "(default: neurograde==THIS-VERSION; e.g. git+https://github.com/ORG/neurograde@v1).",
+)
 @course_option
-def assign_release(directory: Path) -> None:
-    """Write what learners get (the stubs and a README) into DIRECTORY."""
+def assign_release(directory: Path, requirement: str | None) -> None:
+    """Write the learners' repository into DIRECTORY: the stubs, a README, the course's public
+    folder with its public cases (never its solutions), and a workflow that grades every push."""
     from grader.assign import release
+    from grader.release.write import ReleaseError
 
-    click.echo(f"Wrote {len(release(directory))} files to {directory}")
+    try:
+        done = release(directory, requirement)
+    except ReleaseError as error:
+        raise click.ClickException(str(error)) from None
+    for withheld in done.withheld:
+        click.echo(f"left out {withheld}")
+    click.echo(f"Wrote {len(done.files)} files to {directory}")
 
 
 @assign.command("bundle")

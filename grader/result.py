@@ -16,6 +16,10 @@ CheckKind = Literal["property", "hidden", "static", "smoke", "quiz"]
 
 SHORT_REASON_CHARS = 120
 
+AT_SUBMISSION = "runs at submission"
+"""`skipped` of a check a release cannot run (it needs the course's reference or secret):
+not a failure of the learner's, so a grade passes without it (`grader.release.cases`)."""
+
 
 class TextFields:
     """A dataclass whose named fields hold text: `str` (or None where optional), or a TypeError.
@@ -135,7 +139,7 @@ class ExerciseResult(TextFields):
         return (
             self.zeroed_by is None
             and self.grader_error is None
-            and all(c.passed for c in self.checks)
+            and all(c.passed or c.skipped == AT_SUBMISSION for c in self.checks)
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from grader.engine.compare import agrees
 from grader.engine.declaration import Exercise
 from grader.engine.subjects import Context, ModuleSubject, WorkerSubject
 from grader.engine.verdicts import Abort, Check, Verdict
+from grader.release import cases
 from grader.result import CheckResult, ExerciseResult, short_reason
 from grader.worker import LearnerError, Limits, Worker
 from grader.worker.client import OutOfTime
@@ -106,9 +107,11 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
             device=options.device,
             max_examples=options.max_examples,
         )
+        release = cases.local(name)  # a release's course exercise: graded from its public cases
+        run_check = release.grading(_run_check) if release else _run_check
         for check in filter(options.selects, exercise.checks):
-            result.checks.append(_run_check(check, ctx, blocked))
-        _diagnose(exercise, ctx, result)
+            result.checks.append(run_check(check, ctx, blocked))
+        _diagnose(release.diagnosing(exercise) if release else exercise, ctx, result)
         if worker.sandbox and not worker.confined_reads:
             result.errors.append(UNCONFINED_READS)
         if worker.sandbox and not worker.isolated_network:

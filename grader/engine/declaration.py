@@ -83,7 +83,9 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     solution markers (of the stub, where no solution ships), in file order."""
     path = solution_of(folder)
     marked = path.is_file()
-    text = (path if marked else STUBS / f"{folder.name}.py").read_text("utf-8")
+    stub = folder / "stub.py"  # a course's release keeps its stub, not its solution
+    stub = stub if stub.is_file() else STUBS / f"{folder.name}.py"
+    text = (path if marked else stub).read_text("utf-8")
     lines = text.splitlines()
     return tuple(
         node.name

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from grader.names import owner
-from grader.result import CheckResult, ExerciseResult, RunResult
+from grader.result import AT_SUBMISSION, CheckResult, ExerciseResult, RunResult
 
 NOT_WRITTEN = "is not written yet"
 NOT_RUN = "not run:"
@@ -88,6 +88,7 @@ class ExerciseReport:
     passed_checks: int = 0
     scored_checks: int = 0
     partial: bool = False  # graded with --only: some functions were not graded
+    at_submission: list[str] = field(default_factory=list)  # checks a release cannot run
 
 
 def declared(exercise: str) -> tuple[list[str], dict[str, str]]:
@@ -106,7 +107,12 @@ def regroup(result: ExerciseResult) -> ExerciseReport:
     report = ExerciseReport(result)
     functions, owners = declared(result.exercise)
     broken = [c for c in result.checks if c.id in FILE_CHECKS and not c.passed]
-    scored = [c for c in result.checks if c.max_points > 0 or c.id in owners]
+    report.at_submission = [c.id for c in result.checks if c.skipped == AT_SUBMISSION]
+    scored = [
+        c
+        for c in result.checks
+        if (c.max_points > 0 or c.id in owners) and c.skipped != AT_SUBMISSION
+    ]
     report.scored_checks = len(scored)
     if broken:
         report.problem = broken[0].message

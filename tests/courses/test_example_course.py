@@ -130,8 +130,9 @@ def test_the_quiz_serves_the_courses_own_topic(tmp_path: Path) -> None:
 def test_the_release_holds_the_courses_stubs_and_no_solution_line(tmp_path: Path) -> None:
     done = neurograde("assign", "release", str(tmp_path / "out"), "--course", str(EXAMPLE))
     assert done.returncode == 0, done.stderr
-    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    files = sorted(p.name for p in (tmp_path / "out").iterdir() if p.suffix in (".md", ".py"))
     assert files == ["README.md", "activations.py", "logistic.py", "neuron.py"]
+    assert not list((tmp_path / "out").rglob("solution.py"))  # tests/courses/test_release.py
     stub = (tmp_path / "out" / "logistic.py").read_text("utf-8")
     assert "raise NotImplementedError" in stub and "np.clip(p, eps, 1.0 - eps)" not in stub
 
