@@ -240,12 +240,14 @@ def _close(a: np.ndarray, b: np.ndarray) -> bool:
 
 
 def _factor(expected: np.ndarray, received: np.ndarray) -> bool:
-    """received = c * expected for one constant c other than 1 (and 0)."""
+    """received = c * expected for one constant c other than 1, 0 and -1 (a flipped sign is
+    the `sign` family's signature, not a factor)."""
     scale = float(np.vdot(expected, expected))
     if expected.shape != received.shape or scale == 0.0:
         return False
     c = float(np.vdot(expected, received)) / scale
-    return abs(c - 1.0) > 1e-3 and abs(c) > 1e-9 and _close(c * expected, received)
+    wrong = abs(c - 1.0) > 1e-3 and abs(c + 1.0) > 1e-3 and abs(c) > 1e-9
+    return wrong and _close(c * expected, received)
 
 
 def _sign(expected: np.ndarray, received: np.ndarray) -> bool:

@@ -117,6 +117,10 @@ def test_each_signature_recognises_its_relation(signature: str, received: np.nda
     assert not bears(signature, expected, received + np.pi)  # nor does another wrong one
 
 
+def test_a_flipped_sign_is_not_a_factor() -> None:
+    assert bears("sign", E, -E) and not bears("factor", E, -E)
+
+
 def test_signatures_hold_leaf_by_leaf() -> None:
     expected = {"dW": E, "db": np.array([1.0, 2.0]), "loss": 0.5}
     assert bears("factor", expected, {"dW": 3 * E, "db": np.array([1.0, 2.0]), "loss": 0.5})
