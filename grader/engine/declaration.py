@@ -96,11 +96,12 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     )
 
 
-def load_mutants(folder: Path) -> tuple[Any, ...]:
-    """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
+def load_mutants(folder: Path, probes: Mapping[str, Callable[[Subject], Any]]) -> tuple[Any, ...]:
+    """The mistakes of `folder/mutants.toml`, patches of the solution, with their probes."""
     if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
         return ()
-    return tuple(importlib.import_module("grader.engine.mutants").load(folder))
+    mutants = importlib.import_module("grader.engine.mutants")
+    return tuple(mutants.load(folder, solution_of(folder), probes))
 
 
 def exercise(
@@ -130,7 +131,7 @@ def exercise(
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=load_mutants(where),
+        mutants=load_mutants(where, dict(probes or {})),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),

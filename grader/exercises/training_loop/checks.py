@@ -53,27 +53,22 @@ from grader.result import Series
 RTOL, ATOL = 1e-4, 1e-6
 """float32 training on both sides: the same operations, summed in possibly another order."""
 
-PROBE_DEVICE = "cpu"
-"""Diagnoses run on the CPU: device handling is observed there as well as anywhere."""
 
 
-def config_text(config: dict[str, Any]) -> str:
+def config_text(c: dict[str, Any]) -> str:
     """A run's set-up in words, for counterexamples."""
-    parts = [f"{config['n']} Wine samples", f"batch_size={config['batch_size']}"]
-    parts += [f"{config['epochs']} epoch(s)"] if "epochs" in config else []
-    if "lr" in config:
-        parts.append(f"optimizer={config.get('optimizer', 'sgd')}(lr={config['lr']})")
-    parts += [f"dropout={config['dropout']}"] if config.get("dropout") else []
-    parts += ["batch norm"] if config.get("batchnorm") else []
-    parts += [f"patience={config['patience']}"] if config.get("patience") is not None else []
-    return "a small MLP, " + ", ".join(parts)
-
-
-# -- runs: a learner function exercised by a scenario, on a configuration and the device --------
+    words = [f"{c['n']} Wine samples", f"batch_size={c['batch_size']}",
+             "epochs" in c and f"{c['epochs']} epoch(s)",
+             "lr" in c and f"optimizer={c.get('optimizer', 'sgd')}(lr={c['lr']})",
+             c.get("dropout") and f"dropout={c['dropout']}", c.get("batchnorm") and "batch norm",
+             c.get("patience") is not None and f"patience={c.get('patience')}"]
+    return "a small MLP, " + ", ".join(word for word in words if word)
 
 
 @dataclass(frozen=True)
 class Run:
+    """A learner function exercised by a scenario on a configuration, on the grade's device."""
+
     what: str
     scenario: Callable[..., Any]
     text: Callable[[dict[str, Any]], str]
@@ -85,10 +80,11 @@ class Run:
         return list(zip(*ctx.both(self.what, many, self.scenario.__name__, args), strict=True))
 
     def probe(self, config: dict[str, Any], *path: str) -> Callable[[Subject], Any]:
-        """A diagnosis probe: the value at `path` in the run of `config` (on the CPU)."""
+        """A diagnosis probe: the value at `path` in the run of `config`, on the CPU (device
+        handling is observed there as well as anywhere)."""
 
         def probe(subject: Subject) -> Any:
-            value = subject.scenario(self.scenario, config, PROBE_DEVICE)
+            value = subject.scenario(self.scenario, config, "cpu")
             for key in path:
                 value = value.get(key) if isinstance(value, dict) else None
             return value
@@ -198,28 +194,10 @@ fitted = every(history, parameters("when fit returned"))
 # -- random, hidden and fixed configurations -----------------------------------------------------
 
 
-def compared(run: Run, judge: Judge, title: str, configs: Domain[dict[str, Any]], hidden: int,
-             hidden_configs: Domain[dict[str, Any]] | None = None) -> list[Check]:
-    """`{what}-matches-reference` on random configurations, `{what}-hidden` on hidden ones."""
+def check_runs(run: Run, judge: Judge, plot: bool = False) -> Callable[..., Verdict | None]:
+    """Judge each configuration's run against the reference's (with a plot of fit's losses)."""
 
-    def body(ctx: Context, drawn: Sequence[dict[str, Any]]) -> None:
-        for config, (expected, received) in zip(drawn, run.both(ctx, drawn), strict=True):
-            judge(config, expected, received)
-
-    draw = (hidden_configs or configs).draw
-    return [
-        property_check(f"{run.what}-matches-reference", title, run.uses, configs.strategy,
-                       lambda ctx, config: body(ctx, [config]), describe=run.text),
-        hidden_check(f"{run.what}-hidden", f"{run.what} agrees with the reference on hidden runs",
-                     run.uses, lambda rng: [draw(rng) for _ in range(hidden)], body),
-    ]
-
-
-def fixed(id: str, title: str, run: Run, configs: Sequence[dict[str, Any]], judge: Judge,
-          plot: bool = False) -> Check:
-    """A visible check on fixed configurations, judged in turn (with a plot of fit's losses)."""
-
-    def check(ctx: Context) -> Verdict:
+    def check(ctx: Context, configs: Sequence[dict[str, Any]]) -> Verdict | None:
         series = None
         for config, (expected, received) in zip(configs, run.both(ctx, configs), strict=True):
             if plot and isinstance(received["history"], dict):
@@ -230,9 +208,28 @@ def fixed(id: str, title: str, run: Run, configs: Sequence[dict[str, Any]], judg
                 judge(config, expected, received)
             except Wrong as wrong:
                 raise Wrong(wrong.message, run.text(config), series) from None
-        return Verdict(True, series=series)
+        return Verdict(True, series=series) if plot else None
 
-    return scenario_check(id, title, run.uses, check, run.text(configs[0]))
+    return check
+
+
+def compared(run: Run, judge: Judge, title: str, configs: Domain[dict[str, Any]], hidden: int,
+             hidden_configs: Domain[dict[str, Any]] | None = None) -> list[Check]:
+    """`{what}-matches-reference` on random configurations, `{what}-hidden` on hidden ones."""
+    check, draw = check_runs(run, judge), (hidden_configs or configs).draw
+    return [
+        property_check(f"{run.what}-matches-reference", title, run.uses, configs.strategy,
+                       lambda ctx, config: check(ctx, [config]), describe=run.text),
+        hidden_check(f"{run.what}-hidden", f"{run.what} agrees with the reference on hidden runs",
+                     run.uses, lambda rng: [draw(rng) for _ in range(hidden)], check),
+    ]
+
+
+def fixed(id: str, title: str, run: Run, configs: Sequence[dict[str, Any]], judge: Judge,
+          plot: bool = False) -> Check:
+    """A visible check on fixed configurations, judged in turn."""
+    check = check_runs(run, judge, plot)
+    return scenario_check(id, title, run.uses, lambda ctx: check(ctx, configs), run.text(configs[0]))
 
 
 def configs(**fields: range | list[Any]) -> Domain[dict[str, Any]]:
@@ -258,7 +255,7 @@ evaluate_config = configs(seed=SEEDS, n=range(1, 31), batch_size=range(1, 17),
                           dropout=[0.0, 0.5], batchnorm=[False, True])
 fit_config = configs(seed=SEEDS, n=range(6, 31), n_val=range(2, 13), batch_size=range(2, 13),
                      epochs=range(1, 5), optimizer=SGD_ADAM, lr=[0.05, 0.3], patience=[None, 1, 2],
-                     noisy_val=[False, True]).map(no_lone_sample)
+                     noisy_val=[False, True])  # no batch norm in fit's model
 
 ZERO_GRAD = {"seed": 3, "n": 12, "batch_size": 4, "optimizer": "sgd", "lr": 0.1}
 SHORT_BATCH = {"seed": 5, "n": 10, "batch_size": 4, "optimizer": "sgd", "lr": 0.0}
@@ -278,11 +275,9 @@ RUNS_OUT = {**EARLY_STOP, "seed": 72, "n": 16, "n_val": 8, "epochs": 5, "patienc
 the patience does, and the best weights are not the last ones."""
 FIT_DEVICE = {**DEVICE_RUN, "n_val": 6, "epochs": 2}
 
-SHORT_BATCH_ADVICE = (
-    "With batches of 4, 4 and 2 samples, the loss is the mean over samples: add "
-    "loss.item() * batch_size per batch and divide by the number of samples (the mean of the "
-    "batch means over-weights the short last batch)"
-)
+SHORT_BATCH_ADVICE = ("With batches of 4, 4 and 2 samples, the loss is the mean over samples: "
+                      "add loss.item() * batch_size per batch and divide by the number of samples "
+                      "(the mean of the batch means over-weights the short last batch)")
 
 
 # -- observation rules: what the learner's code did with the model and the batches --------------
@@ -319,6 +314,9 @@ def on_device(run: Any) -> str | None:
     return DEVICE_RULES[key].format(n=counts[key], total=total, device=run["device"])
 
 
+FIXED_DEVICE = ("batches are moved with .cuda() or a device written in the code, such as "
+                '.to("cpu"), instead of the `device` given: that is the right device on one '
+                "machine only. Use xb.to(device) and yb.to(device)")
 DEVICE_RULES = {
     **{f"{what}_unmoved": f"{{n}} of {{total}} batches reached {place} without being moved to "
        "the device given ({device!r}): move both tensors of every batch, xb, yb = xb.to(device), "
@@ -327,11 +325,7 @@ DEVICE_RULES = {
     **{f"{what}_elsewhere": f"{{n}} of {{total}} batches reached {place} on another device than "
        "the one given ({device!r}): use the `device` argument, not a fixed device"
        for what, place in (("input", "the model"), ("target", "the loss"))},
-    "moved_to_literal": 'batches are moved with a device written in the code, such as .to("cpu"), '
-    "instead of the `device` given: that is the right device on one machine only. Use "
-    "xb.to(device) and yb.to(device)",
-    "moved_by_cuda_call": "batches are moved with .cuda() instead of the `device` given: that is "
-    "the right device on one machine only. Use xb.to(device) and yb.to(device)",
+    "moved_to_literal": FIXED_DEVICE, "moved_by_cuda_call": FIXED_DEVICE,
 }
 
 OBSERVE = [
