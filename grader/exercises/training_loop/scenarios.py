@@ -125,8 +125,9 @@ class Observer:
         self.seen["grad_on" if torch.is_grad_enabled() else "grad_off"] += 1
 
     def report(self) -> dict[str, Any]:
-        """What was seen (counts by kind) and the device the batches were due on."""
-        return {"observed": {key: int(n) for key, n in self.seen.items()}, "device": str(self.device)}
+        """What was seen (counts by kind: "input", "input_unmoved", "eval_mode", ...) and the
+        device the batches were due on."""
+        return {**{key: int(n) for key, n in self.seen.items()}, "device": str(self.device)}
 
 
 OBSERVER = Observer()
