@@ -1,6 +1,6 @@
 """`neurograde hint`: the next hint for the first function that fails.
 
-Hints are data, per function: `grader/hints/<exercise>.toml` maps each
+Hints are data, per function: the exercise's `hints.toml` (beside its declaration) maps each
 function to a list of hints, from a nudge to a recipe. Which function fails
 comes from the last grade kept in the workspace's progress when the file has
 not changed since, else from a silent grade now. When that grade named the
@@ -63,11 +63,9 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
     function = failing[0]
     paragraphs = [f"{function} is the first function of {exercise} that fails."]
     named = set(graded.get("misconceptions", [])) if graded else set()
-    for mutant in catalog.load(exercise).mutants:
-        if mutant.replaces == function and mutant.misconception in named:
-            paragraphs.append(
-                f"The mistake it makes ({mutant.misconception}): {mutant.explanation}"
-            )
+    for mistake, explanation in _mistakes(exercise, function).items():
+        if mistake in named:
+            paragraphs.append(f"The mistake it makes ({mistake}): {explanation}")
     hints = function_hints(exercise).get(function, [])
     shown = ws.hints_shown(exercise, function)
     if not hints:  # an exercise without per-function hints: its general ones
@@ -81,6 +79,22 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
             f"neurograde docs {exercise}"
         )
     return _wrap(paragraphs, width)
+
+
+def _mistakes(exercise: str, function: str) -> dict[str, str]:
+    """The mistakes (families) of `function` with their explanations, in declaration order.
+
+    transition: whole-function mutants (`replaces`, `misconception`) and patches of the
+    solution (`function`, `family`) alike.
+    """
+    found: dict[str, str] = {}
+    for mutant in catalog.load(exercise).mutants:
+        target = getattr(mutant, "replaces", None) or getattr(mutant, "function", "")
+        family = getattr(mutant, "misconception", None) or getattr(mutant, "family", "")
+        name = family if isinstance(family, str) else getattr(family, "id", "")
+        if target.split(".")[0] == function and name not in found:
+            found[name] = getattr(mutant, "explanation", None) or getattr(family, "explanation", "")
+    return found
 
 
 def _general(exercise: str, ws: Workspace) -> list[str]:
