@@ -2,8 +2,10 @@
 
 Models, loaders and optimizers cannot cross to the worker, so these functions
 build them there around the learner's module (and in the grader around the
-reference or a mutant) and return plain data: losses, accuracies, parameters,
-and what was observed while the learner's code ran.
+reference or a mutant) from a configuration (a dict: seed, sizes, optimizer,
+...; the Wine samples are drawn here from scikit-learn's copy) and return plain
+data: losses, accuracies, parameters, and what was observed while the learner's
+code ran, counted at the top of the run's report.
 
 What is observed, on every machine:
 
