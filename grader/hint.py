@@ -63,9 +63,12 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
     function = failing[0]
     paragraphs = [f"{function} is the first function of {exercise} that fails."]
     named = set(graded.get("misconceptions", [])) if graded else set()
-    for mistake, explanation in _mistakes(exercise, function).items():
-        if mistake in named:
-            paragraphs.append(f"The mistake it makes ({mistake}): {explanation}")
+    told: set[str] = set()
+    for mutant in catalog.load(exercise).mutants:  # a family's members share its explanation
+        mistake = mutant.misconception
+        if mutant.replaces == function and mistake in named and mistake not in told:
+            told.add(mistake)
+            paragraphs.append(f"The mistake it makes ({mistake}): {mutant.explanation}")
     hints = function_hints(exercise).get(function, [])
     shown = ws.hints_shown(exercise, function)
     if not hints:  # an exercise without per-function hints: its general ones
@@ -79,22 +82,6 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
             f"neurograde docs {exercise}"
         )
     return _wrap(paragraphs, width)
-
-
-def _mistakes(exercise: str, function: str) -> dict[str, str]:
-    """The mistakes (families) of `function` with their explanations, in declaration order.
-
-    transition: whole-function mutants (`replaces`, `misconception`) and patches of the
-    solution (`function`, `family`) alike.
-    """
-    found: dict[str, str] = {}
-    for mutant in catalog.load(exercise).mutants:
-        target = getattr(mutant, "replaces", None) or getattr(mutant, "function", "")
-        family = getattr(mutant, "misconception", None) or getattr(mutant, "family", "")
-        name = family if isinstance(family, str) else getattr(family, "id", "")
-        if target.split(".")[0] == function and name not in found:
-            found[name] = getattr(mutant, "explanation", None) or getattr(family, "explanation", "")
-    return found
 
 
 def _general(exercise: str, ws: Workspace) -> list[str]:
