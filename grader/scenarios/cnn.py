@@ -26,7 +26,7 @@ from torch.nn.modules.lazy import LazyModuleMixin
 from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
-from grader.scenarios.training_loop import Optimizer, number
+from grader.exercises.training_loop.scenarios import Optimizer, number
 
 NOTES_LAYERS: list[dict[str, Any]] = [
     {

@@ -20,16 +20,16 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import reference.training_loop as reference_loop  # noqa: E402
-from grader.checks import training_loop as checks  # noqa: E402
-from grader.checks.base import Context, ModuleSubject, mutant_module, mutant_source  # noqa: E402
-from grader.checks.compare import agrees  # noqa: E402
-from grader.runner import Options, grade  # noqa: E402
-from grader.scenarios.training_loop import (  # noqa: E402
+from grader.engine import Context, ModuleSubject, agrees  # noqa: E402
+from grader.exercises.training_loop import checks  # noqa: E402
+from grader.exercises.training_loop.scenarios import (  # noqa: E402
     evaluate_runs,
     fit_run,
     optimizer_for,
     train_epochs,
+    wine,
 )
+from grader.runner import Options, grade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "training_loop.py").read_text("utf-8")
@@ -48,9 +48,16 @@ def variant(override: str) -> types.ModuleType:
 
 
 def the_mutant(misconception: str, replaces: str):
+    """The first member of the family `misconception` that patches `replaces`."""
     return next(
-        m for m in checks.MUTANTS if m.misconception == misconception and m.replaces == replaces
+        m
+        for m in checks.EXERCISE.mutants
+        if m.misconception == misconception and m.replaces == replaces
     )
+
+
+def probe(misconception: str):
+    return checks.EXERCISE.probes[misconception]
 
 
 def context(learner: types.ModuleType, device: str = "cpu") -> Context:
@@ -73,6 +80,11 @@ def grade_with(tmp_path: Path, override: str, device: str = "cpu"):
     path = tmp_path / "training_loop.py"
     path.write_text(SOLUTION + "\n\n" + textwrap.dedent(override), "utf-8")
     return grade("training_loop", path, Options(device=device))
+
+
+def counts(run: dict) -> dict[str, int]:
+    """What a scenario observed: the counts in its report."""
+    return {key: value for key, value in run.items() if isinstance(value, int)}
 
 
 def failed(result) -> dict[str, str]:
@@ -118,8 +130,7 @@ def train_one_epoch(model, loader, optimizer, criterion, device):
 
 
 def test_batches_moved_with_to_device_are_seen_as_moved() -> None:
-    run = train_epochs(variant(""), *checks.train_args(checks.DEVICE_RUN, "cpu"))
-    seen = run["observed"]
+    seen = train_epochs(variant(""), checks.DEVICE_RUN, "cpu")
     assert seen["input"] == seen["target"] == 3
     assert not seen.get("input_unmoved") and not seen.get("target_unmoved")
 
@@ -132,9 +143,12 @@ def test_unmoved_batches_are_seen_on_a_cpu_only_machine() -> None:
     verdict = run_check("train_one_epoch-uses-device", variant(ONLY_INPUTS_MOVED))
     assert not verdict.passed
     assert "reached the loss without being moved" in verdict.message
-    mutant = the_mutant("device-ignored", "train_one_epoch")
-    assert mutant.probe(ModuleSubject(variant(ONLY_INPUTS_MOVED))) is True
-    assert mutant.probe(ModuleSubject(reference_loop)) is False
+    astray = probe("device-ignored")
+    assert astray(ModuleSubject(variant(ONLY_INPUTS_MOVED))) == ("unmoved",)
+    assert astray(ModuleSubject(the_mutant("device-ignored", "train_one_epoch").module())) == (
+        "unmoved",
+    )
+    assert astray(ModuleSubject(reference_loop)) == ()
 
 
 def test_a_device_written_in_the_code_fails_on_every_machine() -> None:
@@ -155,7 +169,7 @@ def test_a_device_written_in_the_code_fails_on_every_machine() -> None:
 
 def test_ignoring_the_device_changes_no_number() -> None:
     """Only the device checks see it: the losses and weights are the reference's."""
-    ignoring = from_source(mutant_source(SOLUTION, the_mutant("device-ignored", "train_one_epoch")))
+    ignoring = from_source(the_mutant("device-ignored", "train_one_epoch").text())
     assert run_check("train_one_epoch-matches-reference", ignoring).passed
     assert not run_check("train_one_epoch-uses-device", ignoring).passed
 
@@ -201,41 +215,51 @@ def test_another_correct_style_passes_every_loop_check() -> None:
 
 
 def test_evaluate_is_observed_in_eval_mode_without_gradients() -> None:
-    run = evaluate_runs(reference_loop, *checks.evaluate_args(checks.UNCHANGED, "cpu"))
-    seen = run["observed"]
-    assert seen["input"] == seen["eval_mode"] == seen["grad_off"] == 3
+    run = evaluate_runs(reference_loop, checks.UNCHANGED, "cpu")
+    assert run["input"] == run["eval_mode"] == run["grad_off"] == 3
     for key, before in run["before"].items():
         assert np.array_equal(before, run["after"][key]), key
 
 
 def test_a_short_last_batch_separates_the_two_averages() -> None:
-    X, y, config, device = checks.train_args(checks.SHORT_BATCH, "cpu")
-    assert len(y) % config["batch_size"] != 0
-    per_sample = train_epochs(reference_loop, X, y, config, device)["results"][0][0]
-    mutant = mutant_module(
-        "reference.training_loop", the_mutant("loss-unweighted-batch-mean", "train_one_epoch")
-    )
-    batch_means = train_epochs(mutant, X, y, config, device)["results"][0][0]
+    config = checks.SHORT_BATCH
+    assert config["n"] % config["batch_size"] != 0
+    per_sample = train_epochs(reference_loop, config, "cpu")["results"][0][0]
+    mutant = the_mutant("loss-unweighted-batch-mean", "train_one_epoch").module()
+    batch_means = train_epochs(mutant, config, "cpu")["results"][0][0]
     assert abs(per_sample - batch_means) > 1e-3
 
 
-def test_every_probe_tells_its_mutant_from_the_reference() -> None:
-    for mutant in checks.MUTANTS:
-        mistaken = mutant.probe(ModuleSubject(mutant_module("reference.training_loop", mutant)))
-        expected = mutant.probe(ModuleSubject(reference_loop))
-        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.misconception
+def test_every_probe_tells_every_mutant_from_the_reference() -> None:
+    for mutant in checks.EXERCISE.mutants:
+        family = probe(mutant.misconception)
+        mistaken = family(ModuleSubject(mutant.module()))
+        expected = family(ModuleSubject(reference_loop))
+        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.id
 
 
 def test_the_early_stopping_run_stops_early_and_best_is_not_last() -> None:
-    run = fit_run(reference_loop, *checks.fit_args(checks.EARLY_STOP, "cpu"))
+    run = fit_run(reference_loop, checks.EARLY_STOP, "cpu")
     val = run["history"]["val_loss"]
     assert len(val) < checks.EARLY_STOP["epochs"]
     assert int(np.argmin(val)) == len(val) - 1 - checks.EARLY_STOP["patience"]
-    mutant = mutant_module(
-        "reference.training_loop", the_mutant("early-stopping-keeps-last-weights", "fit")
-    )
-    last = fit_run(mutant, *checks.fit_args(checks.EARLY_STOP, "cpu"))["state"]
+    mutant = the_mutant("early-stopping-keeps-last-weights", "fit").module()
+    last = fit_run(mutant, checks.EARLY_STOP, "cpu")["state"]
     assert any(not np.allclose(last[k], run["state"][k]) for k in last)
+
+
+def test_a_fit_stopping_one_epoch_late_or_early_bears_the_shifted_signature() -> None:
+    """Off by one epoch either way: the family's probe (validation losses) is the reference's
+    with one epoch more or less, which its `shifted` signature recognises."""
+    from grader.engine.mutants import bears
+
+    off_by_one = probe("early-stopping-off-by-one")
+    expected = off_by_one(ModuleSubject(reference_loop))
+    for mutant in checks.EXERCISE.mutants:
+        if mutant.misconception == "early-stopping-off-by-one":
+            received = off_by_one(ModuleSubject(mutant.module()))
+            assert abs(len(received) - len(expected)) == 1, mutant.id
+            assert bears("shifted", expected, received), mutant.id
 
 
 def test_standardize_with_a_shifted_test_split_is_told_apart() -> None:
@@ -271,7 +295,7 @@ def test_wine_is_scikit_learns() -> None:
     from sklearn.datasets import load_wine
 
     X, y = load_wine(return_X_y=True)
-    ours_X, ours_y = checks.wine()
+    ours_X, ours_y = wine()
     assert np.array_equal(ours_y, y)
     assert np.allclose(ours_X, (X - X.mean(axis=0)) / X.std(axis=0))
 
@@ -339,14 +363,14 @@ def test_cpu_and_cuda_runs_agree() -> None:
     """Runs without dropout (CUDA draws its masks from another generator) agree across devices."""
     learner = variant("")
     for config in (checks.ZERO_GRAD, checks.SHORT_BATCH, {**checks.DEVICE_RUN, "batchnorm": True}):
-        cpu = train_epochs(learner, *checks.train_args(config, "cpu"))
-        cuda = train_epochs(learner, *checks.train_args(config, "cuda"))
-        assert cuda["observed"] == cpu["observed"]
+        cpu = train_epochs(learner, config, "cpu")
+        cuda = train_epochs(learner, config, "cuda")
+        assert counts(cuda) == counts(cpu)  # what was observed
         assert np.allclose(np.array(cuda["results"]), np.array(cpu["results"]), rtol=1e-4)
         for key, value in cpu["state"].items():
             assert np.allclose(cuda["state"][key], value, rtol=1e-4, atol=1e-5), key
-    cpu = evaluate_runs(learner, *checks.evaluate_args(checks.UNCHANGED, "cpu"))
-    cuda = evaluate_runs(learner, *checks.evaluate_args(checks.UNCHANGED, "cuda"))
+    cpu = evaluate_runs(learner, checks.UNCHANGED, "cpu")
+    cuda = evaluate_runs(learner, checks.UNCHANGED, "cuda")
     assert np.allclose(np.array(cuda["results"]), np.array(cpu["results"]), rtol=1e-4)
 
 

@@ -2,8 +2,10 @@
 
 Models, loaders and optimizers cannot cross to the worker, so these functions
 build them there around the learner's module (and in the grader around the
-reference or a mutant) and return plain data: losses, accuracies, parameters,
-and what was observed while the learner's code ran.
+reference or a mutant) from a configuration (a dict: seed, sizes, optimizer,
+...; the Wine samples are drawn here from scikit-learn's copy) and return plain
+data: losses, accuracies, parameters, and what was observed while the learner's
+code ran, counted at the top of the run's report.
 
 What is observed, on every machine:
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -34,8 +37,48 @@ from torch._C import DisableTorchFunctionSubclass
 from torch.overrides import TorchFunctionMode
 from torch.utils.data import DataLoader, Dataset, Subset, TensorDataset
 
+from grader.engine.scenarios import batched
+from grader.engine.values import sklearn_data
+
 CLASSES = 3
 """Wine has three classes; every model here has three outputs."""
+
+
+# -- the data -------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def wine() -> tuple[np.ndarray, np.ndarray]:
+    """All 178 Wine samples, standardised (float64 (178, 13)), and their labels (int64).
+
+    Read from the copy scikit-learn ships (`load_wine`'s file), without importing it.
+    """
+    data = sklearn_data("wine_data.csv", skiprows=1)
+    if data is None:  # pragma: no cover - another layout of scikit-learn's files
+        from sklearn.datasets import load_wine
+
+        X, y = load_wine(return_X_y=True)
+    else:
+        X, y = data[:, :-1], data[:, -1]
+    X, y = np.asarray(X, dtype=np.float64), np.asarray(y).astype(np.int64)
+    return (X - X.mean(axis=0)) / X.std(axis=0), y
+
+
+def subset(seed: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """`n` Wine samples chosen by `seed`."""
+    X, y = wine()
+    index = np.random.default_rng(seed).choice(len(y), size=n, replace=False)
+    return X[index], y[index]
+
+
+def fit_data(config: dict[str, Any]) -> tuple[np.ndarray, ...]:
+    """`config["n"]` training and `config["n_val"]` validation samples; with `noisy_val`, the
+    validation labels are ones the model cannot learn (its validation loss rises)."""
+    X, y = subset(config["seed"], config["n"] + config["n_val"])
+    X_val, y_val = X[config["n"] :], y[config["n"] :]
+    if config.get("noisy_val"):
+        y_val = (y_val + 1 + np.arange(len(y_val)) % 2) % 3
+    return X[: config["n"]], y[: config["n"]], X_val, y_val
 
 
 # -- observing devices, modes and gradient tracking ----------------------------------------
@@ -83,8 +126,10 @@ class Observer:
         self.seen["train_mode" if module.training else "eval_mode"] += 1
         self.seen["grad_on" if torch.is_grad_enabled() else "grad_off"] += 1
 
-    def report(self) -> dict[str, int]:
-        return {key: int(n) for key, n in self.seen.items()}
+    def report(self) -> dict[str, Any]:
+        """What was seen (counts by kind: "input", "input_unmoved", "eval_mode", ...) and the
+        device the batches were due on."""
+        return {**{key: int(n) for key, n in self.seen.items()}, "device": str(self.device)}
 
 
 OBSERVER = Observer()
@@ -353,41 +398,34 @@ def pair(value: Any) -> Any:
 # -- the scenarios -----------------------------------------------------------------------------
 
 
-def describe_tensor(value: Any) -> dict[str, Any]:
-    """Type, dtype, shape and values of something that should be a tensor."""
+def described(where: str, value: Any) -> dict[str, Any]:
+    """Type, dtype, shape and values of what should be a tensor, keyed for feedback."""
     if not isinstance(value, torch.Tensor):
-        return {"type": type(value).__name__}
+        return {f"the type of {where}": type(value).__name__}
     return {
-        "type": "Tensor",
-        "dtype": str(value.dtype).replace("torch.", ""),
-        "shape": [int(n) for n in value.shape],
-        "values": value.detach().cpu().double().numpy(),
+        f"the type of {where}": "Tensor",
+        f"the dtype of {where}": str(value.dtype).replace("torch.", ""),
+        f"the shape of {where}": tuple(int(n) for n in value.shape),
+        where: value.detach().cpu().double().numpy(),
     }
 
 
 def dataset_items(module: Any, X: np.ndarray, y: np.ndarray, indices: list[int]) -> dict[str, Any]:
     """`WineDataset(X, y)`: its type, length, the items at `indices`, and one collated batch."""
     dataset = module.WineDataset(X, y)
-    items = []
+    seen = {"isinstance(dataset, Dataset)": isinstance(dataset, Dataset), "len(dataset)": len(dataset)}
     for i in indices:
         item = dataset[int(i)]
-        if isinstance(item, (tuple, list)) and len(item) == 2:
-            items.append([describe_tensor(item[0]), describe_tensor(item[1])])
-        else:
-            items.append({"type": type(item).__name__})
+        pair = isinstance(item, (tuple, list)) and len(item) == 2
+        seen[f"the type of dataset[{i}]"] = "pair" if pair else type(item).__name__
+        if pair:
+            seen |= described(f"dataset[{i}][0] (x)", item[0]) | described(f"dataset[{i}][1] (y)", item[1])
     loader = DataLoader(Subset(dataset, [int(i) for i in indices]), batch_size=len(indices))
     xb, yb = next(iter(loader))
-    return {
-        "is_dataset": isinstance(dataset, Dataset),
-        "length": len(dataset),
-        "items": items,
-        "batch": [describe_tensor(xb), describe_tensor(yb)],
-    }
+    return seen | described("a DataLoader's batch of x", xb) | described("its batch of y", yb)
 
 
-def train_epochs(
-    module: Any, X: np.ndarray, y: np.ndarray, config: dict[str, Any], device: str
-) -> dict[str, Any]:
+def train_epochs(module: Any, config: dict[str, Any], device: str) -> dict[str, Any]:
     """`train_one_epoch` for `config["epochs"]` epochs on a seeded model.
 
     `config`: seed, batch_size, epochs, optimizer ("sgd", "momentum", "adam"), lr,
@@ -395,6 +433,7 @@ def train_epochs(
     so that forgetting `model.train()` shows). Returns the per-epoch
     `(loss, accuracy)`, the model's state afterwards and what was observed.
     """
+    X, y = subset(config["seed"], config["n"])
     target = OBSERVER.start(device)
     model = build(config, X.shape[1], target)
     if config.get("start") == "eval":
@@ -409,18 +448,17 @@ def train_epochs(
             results.append(
                 pair(module.train_one_epoch(model, loader, optimizer, criterion, target))
             )
-    return {"results": results, "state": state(model), "observed": OBSERVER.report()}
+    return {"results": results, "state": state(model), **OBSERVER.report()}
 
 
-def evaluate_runs(
-    module: Any, X: np.ndarray, y: np.ndarray, config: dict[str, Any], device: str
-) -> dict[str, Any]:
+def evaluate_runs(module: Any, config: dict[str, Any], device: str) -> dict[str, Any]:
     """`evaluate` called `config["calls"]` times on a seeded model left in *training* mode.
 
     Every parameter has a `.grad` (from one backward pass made here), so that
     evaluation code that touches gradients shows. Returns each call's
     `(loss, accuracy)`, the state (with `.grad`) before and after, and what was observed.
     """
+    X, y = subset(config["seed"], config["n"])
     target = OBSERVER.start(device)
     model = build(config, X.shape[1], target)
     loader = Loader(X, y, int(config["batch_size"]))
@@ -441,24 +479,17 @@ def evaluate_runs(
         "results": results,
         "before": before,
         "after": state(model, grads=True),
-        "observed": OBSERVER.report(),
+        **OBSERVER.report(),
     }
 
 
-def fit_run(
-    module: Any,
-    X: np.ndarray,
-    y: np.ndarray,
-    X_val: np.ndarray,
-    y_val: np.ndarray,
-    config: dict[str, Any],
-    device: str,
-) -> dict[str, Any]:
+def fit_run(module: Any, config: dict[str, Any], device: str) -> dict[str, Any]:
     """`fit` on a seeded model: its history, the final state and what was observed.
 
     `config` as for `train_epochs`, plus `patience` (None: `fit` is called
     without it, so its default is used).
     """
+    X, y, X_val, y_val = fit_data(config)
     target = OBSERVER.start(device)
     model = build(config, X.shape[1], target)
     train_loader = Loader(X, y, int(config["batch_size"]))
@@ -477,24 +508,9 @@ def fit_run(
             str(k): [number(v) for v in values] if isinstance(values, (list, tuple)) else values
             for k, values in history.items()
         }
-    return {"history": history, "state": state(model), "observed": OBSERVER.report()}
+    return {"history": history, "state": state(model), **OBSERVER.report()}
 
 
-def dataset_many(module: Any, cases: list[list[Any]]) -> list[Any]:
-    """`dataset_items` for several cases in one round trip."""
-    return [dataset_items(module, *case) for case in cases]
-
-
-def train_many(module: Any, cases: list[list[Any]]) -> list[Any]:
-    """`train_epochs` for several cases in one round trip."""
-    return [train_epochs(module, *case) for case in cases]
-
-
-def evaluate_many(module: Any, cases: list[list[Any]]) -> list[Any]:
-    """`evaluate_runs` for several cases in one round trip."""
-    return [evaluate_runs(module, *case) for case in cases]
-
-
-def fit_many(module: Any, cases: list[list[Any]]) -> list[Any]:
-    """`fit_run` for several cases in one round trip."""
-    return [fit_run(module, *case) for case in cases]
+SCENARIOS = {f.__name__: f for f in (dataset_items, train_epochs, evaluate_runs, fit_run)}
+many = batched(SCENARIOS, __name__)
+"""`many(module, name, cases)`: several runs of one scenario in one round trip."""
