@@ -57,7 +57,7 @@ from grader.checks.base import (
 from grader.checks.compare import difference, show
 from grader.checks.strategies import finite_floats, seeds, sklearn_data
 from grader.result import Series
-from grader.scenarios.cnn import (
+from grader.exercises.cnn.scenarios import (
     count_models,
     digits_accuracy,
     runs_anywhere,

@@ -25,7 +25,7 @@ from grader.checks import cnn as checks  # noqa: E402
 from grader.checks.base import Context, ModuleSubject, mutant_module, mutant_source  # noqa: E402
 from grader.checks.compare import agrees  # noqa: E402
 from grader.runner import Options, grade  # noqa: E402
-from grader.scenarios.cnn import (  # noqa: E402
+from grader.exercises.cnn.scenarios import (  # noqa: E402
     FixedDevices,
     count_models,
     digits_accuracy,
