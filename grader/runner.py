@@ -257,38 +257,64 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
 
 
 def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
-    """Name the misconceptions behind failed checks: the learner behaves like a mutant.
+    """Name the misconceptions behind failed checks: the learner behaves like a family's mutant.
 
     Stops where the time budget ends, keeping what it found.
     """
     uses = {check.id: check.uses for check in exercise.checks}
     failed = [c for c in result.checks if not c.passed and c.id in uses]
     suspects = {name for c in failed for name in uses[c.id]}
+    families: dict[str, list[Mutant]] = {}
     for mutant in exercise.mutants:
-        if mutant.misconception in result.misconceptions or mutant.replaces not in suspects:
+        families.setdefault(mutant.misconception, []).append(mutant)
+    for misconception, members in families.items():
+        blamed = {m.replaces for m in members}
+        if misconception in result.misconceptions or not blamed & suspects:
             continue
         try:
-            if not _behaves_like(mutant, exercise, ctx):
+            if not _behaves_like(members, exercise, ctx):
                 continue
         except OutOfTime:
             return
-        result.misconceptions.append(mutant.misconception)
+        result.misconceptions.append(misconception)
         first: str | None = None
         for check in failed:
-            if mutant.replaces in uses[check.id] and check.misconception is None:
-                check.misconception = mutant.misconception
-                cause = mutant.explanation if first is None else f"the same mistake as in {first}"
+            if blamed & set(uses[check.id]) and check.misconception is None:
+                check.misconception = misconception
+                cause = (
+                    members[0].explanation if first is None else f"the same mistake as in {first}"
+                )
                 check.message = f"{check.message}\nLikely cause: {cause}"
                 first = first or check.id
 
 
-def _behaves_like(mutant: Mutant, exercise: Exercise, ctx: Context) -> bool:
-    try:
-        received = mutant.probe(ctx.learner)
-    except (LearnerError, Abort):
-        return False
-    expected = mutant.probe(ctx.reference)
-    mistaken = mutant.probe(ModuleSubject(mutant_module(exercise.reference, mutant)))
-    return agrees(mistaken, received, mutant.rtol, mutant.atol) and not agrees(
-        expected, received, mutant.rtol, mutant.atol
-    )
+def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> bool:
+    """On a member's probe, the learner answers as that member (not as the reference), or
+    bears the family's signature."""
+    from grader.engine.mutants import Patch, bears
+
+    answers: dict[int, tuple[object, object] | None] = {}  # per probe: (reference's, learner's)
+    for member in members:
+        probe = member.probe
+        if id(probe) not in answers:
+            try:
+                answers[id(probe)] = probe(ctx.reference), probe(ctx.learner)
+            except (LearnerError, Abort):
+                answers[id(probe)] = None
+        if answers[id(probe)] is None:
+            continue
+        expected, received = answers[id(probe)]
+        if agrees(expected, received, member.rtol, member.atol):
+            continue
+        module = (
+            member.module()
+            if isinstance(member, Patch)
+            else mutant_module(exercise.reference, member)
+        )
+        mistaken = member.probe(ModuleSubject(module))
+        if agrees(mistaken, received, member.rtol, member.atol):
+            return True
+        signature = getattr(member, "signature", None)
+        if signature is not None and bears(signature, expected, received):
+            return True
+    return False

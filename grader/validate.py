@@ -58,7 +58,12 @@ def grade_mutant(
     """Grade the solution with one mutant in place (written to `workdir`)."""
     solution = solutions / f"{name}.py" if solutions else catalog.solution_file(name)
     path = workdir / f"{name}.py"
-    path.write_text(mutant_source(solution.read_text("utf-8"), mutant), "utf-8")
+    from grader.engine.mutants import Patch, apply
+
+    text = solution.read_text("utf-8")
+    path.write_text(
+        apply(text, mutant) if isinstance(mutant, Patch) else mutant_source(text, mutant), "utf-8"
+    )
     return grade(name, path, Options())
 
 
@@ -72,7 +77,9 @@ def check_mutant(
         "" if caught else ", no scored check failed"
     )
     detail += "" if named else ", not diagnosed"
-    return Finding(name, f"mutant {mutant.misconception}", caught and named, detail)
+    return Finding(
+        name, f"mutant {getattr(mutant, 'id', mutant.misconception)}", caught and named, detail
+    )
 
 
 def check_quizzes() -> Iterator[Finding]:
