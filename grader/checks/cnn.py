@@ -27,12 +27,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from hypothesis import strategies as st
-from torch import nn
 
 from grader.checks.base import (
     Abort,
@@ -42,7 +41,6 @@ from grader.checks.base import (
     Exercise,
     Failure,
     Fn,
-    Mutant,
     Subject,
     Verdict,
     cases_check,
@@ -56,7 +54,7 @@ from grader.checks.base import (
 )
 from grader.checks.compare import difference, show
 from grader.checks.strategies import finite_floats, seeds, sklearn_data
-from grader.result import Series
+from grader.engine.mutants import load as load_mutants
 from grader.exercises.cnn.scenarios import (
     count_models,
     digits_accuracy,
@@ -64,6 +62,8 @@ from grader.exercises.cnn.scenarios import (
     simple_cnn,
     simple_cnn_layers,
 )
+from grader.paths import SOLUTIONS
+from grader.result import Series
 from grader.worker import LearnerError
 
 TORCH_RTOL, TORCH_ATOL = 1e-4, 1e-5
@@ -733,121 +733,15 @@ CHECKS: list[Check] = [
 ]
 
 
-# -- mutants: each is how a learner might get one function wrong --------------------------------
-
-
-def conv_output_size_without_plus_one(size, kernel, stride=1, padding=0):
-    return (size + 2 * padding - kernel) // stride
-
-
-def conv_output_size_padding_once(size, kernel, stride=1, padding=0):
-    return (size + padding - kernel) // stride + 1
-
-
-def conv2d_forward_flipped(x, w, b, stride=1, padding=0):
-    N, _, H, W = x.shape
-    F, _, KH, KW = w.shape
-    OH = conv_output_size(H, KH, stride, padding)  # noqa: F821 (the learner's own)
-    OW = conv_output_size(W, KW, stride, padding)  # noqa: F821
-    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    flipped = w[:, :, ::-1, ::-1]
-    out = np.zeros((N, F, OH, OW))
-    for i in range(OH):
-        for j in range(OW):
-            window = x_pad[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW]
-            out[:, :, i, j] = np.tensordot(window, flipped, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-
-def conv2d_forward_unpadded(x, w, b, stride=1, padding=0):
-    N, _, H, W = x.shape
-    F, _, KH, KW = w.shape
-    OH = (H - KH) // stride + 1
-    OW = (W - KW) // stride + 1
-    out = np.zeros((N, F, OH, OW))
-    for i in range(OH):
-        for j in range(OW):
-            window = x[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-
-def conv2d_forward_stride_one_windows(x, w, b, stride=1, padding=0):
-    N, _, H, W = x.shape
-    F, _, KH, KW = w.shape
-    OH = conv_output_size(H, KH, stride, padding)  # noqa: F821 (the learner's own)
-    OW = conv_output_size(W, KW, stride, padding)  # noqa: F821
-    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    out = np.zeros((N, F, OH, OW))
-    for i in range(OH):
-        for j in range(OW):
-            window = x_pad[:, :, i : i + KH, j : j + KW]
-            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
-    return out
-
-
-def maxpool2d_backward_to_whole_window(dout, x, size=2, stride=2):
-    dx = np.zeros(x.shape)
-    _, _, OH, OW = dout.shape
-    for i in range(OH):
-        for j in range(OW):
-            hs, ws = i * stride, j * stride
-            dx[:, :, hs : hs + size, ws : ws + size] += dout[:, :, i, j][:, :, None, None]
-    return dx
-
-
-def conv2d_backward_db_per_image(dout, x, w, b, stride=1, padding=0):
-    _, _, H, W = x.shape
-    _, _, KH, KW = w.shape
-    _, _, OH, OW = dout.shape
-    x_pad = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    dx_pad = np.zeros(x_pad.shape)
-    dw = np.zeros(w.shape)
-    db = dout.sum(axis=(2, 3))
-    for i in range(OH):
-        for j in range(OW):
-            hs, ws = i * stride, j * stride
-            window = x_pad[:, :, hs : hs + KH, ws : ws + KW]
-            g = dout[:, :, i, j]
-            dw += np.tensordot(g, window, axes=([0], [0]))
-            dx_pad[:, :, hs : hs + KH, ws : ws + KW] += np.tensordot(g, w, axes=([1], [0]))
-    dx = dx_pad[:, :, padding : padding + H, padding : padding + W]
-    return dx, dw, db
-
-
-def build_digits_model_with_stray_tensor():
-    class DigitsNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.center = torch.full((1, 1, 8, 8), 0.3)
-            self.net = nn.Sequential(
-                nn.Conv2d(1, 32, kernel_size=3, padding=1),
-                nn.ReLU(),
-                nn.MaxPool2d(2),
-                nn.Flatten(),
-                nn.Linear(32 * 4 * 4, 128),
-                nn.ReLU(),
-                nn.Linear(128, 10),
-            )
-
-        def forward(self, x):
-            return self.net(x - self.center)
-
-    return DigitsNet()
-
+# -- mutants: grader/exercises/cnn/mutants.toml; each family's probe shows its mistake ------------
 
 OUTPUT_SIZE_PROBES = ((7, 3, 2, 1), (5, 3, 1, 0), (6, 3, 1, 1), (9, 4, 2, 0))
-
-
-def probe_output_sizes(subject: Subject) -> Any:
-    return [subject.call("conv_output_size", *args) for args in OUTPUT_SIZE_PROBES]
+STRIDE_PROBE = (np.arange(49.0).reshape(1, 1, 7, 7) % 11, ASYMMETRIC[:, :, :, :2], np.zeros(1))
 
 
 def top_left(value: Any) -> Any:
     """The first 2 x 2 output positions, where an ignored stride and a stride of 1 agree."""
-    if isinstance(value, np.ndarray) and value.ndim == 4:
-        return value[:, :, :2, :2]
-    return value
+    return value[:, :, :2, :2] if isinstance(value, np.ndarray) and value.ndim == 4 else value
 
 
 def nonzero(value: Any) -> Any:
@@ -855,90 +749,39 @@ def nonzero(value: Any) -> Any:
     return value != 0 if isinstance(value, np.ndarray) else value
 
 
-def third(value: Any) -> Any:
-    return value[2] if isinstance(value, (tuple, list)) and len(value) == 3 else value
+def part(value: Any, index: int) -> Any:
+    return value[index] if isinstance(value, (tuple, list)) and len(value) == 3 else value
 
 
-STRIDE_PROBE = (np.arange(49.0).reshape(1, 1, 7, 7) % 11, ASYMMETRIC[:, :, :, :2], np.zeros(1))
+def misplaced(subject: Subject) -> bool:
+    """Whether either model keeps tensors where `.to` does not look, or makes them on the CPU."""
+    runs = [subject.scenario(runs_anywhere, which, PROBE_DEVICE) for which in MODELS]
+    return any(run["left_behind"] or run["fixed_device"] for run in runs)
 
 
-MUTANTS = (
-    Mutant(
-        "conv-output-size-off-by-one",
-        "conv_output_size",
-        conv_output_size_without_plus_one,
-        probe_output_sizes,
-        "conv_output_size is missing the + 1: (size + 2 padding - kernel) // stride counts the "
-        "moves of the window, and the window's first position counts too. For example a "
-        "3-wide kernel fits 5 - 3 + 1 = 3 times in 5.",
+MODELS = ("build_digits_model", "SimpleCNN")
+PROBES: dict[str, Callable[[Subject], Any]] = {
+    "conv-output-size-off-by-one": lambda s: [
+        s.call("conv_output_size", *args) for args in OUTPUT_SIZE_PROBES
+    ],
+    "conv-kernel-flipped": lambda s: s.call("conv2d_forward", IMAGE, ASYMMETRIC, np.zeros(1)),
+    "conv-padding-ignored": lambda s: (
+        s.call("conv2d_forward", IMAGE, one_hot(3, 3, 0, 0), np.zeros(1), padding=1),
+        part(s.call("conv2d_backward", *OVERLAP_BACKWARD[0][0], padding=1), 0),
     ),
-    Mutant(
-        "conv-output-size-off-by-one",
-        "conv_output_size",
-        conv_output_size_padding_once,
-        probe_output_sizes,
-        "conv_output_size adds the padding once: zeros are added on both sides of the axis, "
-        "so the padded size is size + 2 * padding.",
+    "conv-stride-ignored": lambda s: (
+        top_left(s.call("conv2d_forward", *STRIDE_PROBE, stride=2)),
+        s.call("maxpool2d_forward", POOL_X, size=2, stride=3),
     ),
-    Mutant(
-        "conv-kernel-flipped",
-        "conv2d_forward",
-        conv2d_forward_flipped,
-        lambda s: s.call("conv2d_forward", IMAGE, ASYMMETRIC, np.zeros(1)),
-        "conv2d_forward flips the kernel (true convolution, as in signal processing). Deep "
-        "learning's 'convolution' is cross-correlation: out[i, j] = sum x_pad[S i + p, S j + q] "
-        "w[p, q] with the kernel as it is, which is what torch.nn.functional.conv2d computes.",
+    "maxpool-grad-to-all": lambda s: nonzero(
+        s.call("maxpool2d_backward", np.arange(1.0, 7.0).reshape(1, 1, 2, 3), POOL_X)
     ),
-    Mutant(
-        "conv-padding-ignored",
-        "conv2d_forward",
-        conv2d_forward_unpadded,
-        lambda s: s.call("conv2d_forward", IMAGE, one_hot(3, 3, 0, 0), np.zeros(1), padding=1),
-        "conv2d_forward ignores `padding`: pad x with `padding` zeros on each side of both "
-        "spatial axes (np.pad(x, ((0, 0), (0, 0), (P, P), (P, P)))) before sliding the kernel, "
-        "and size the output with conv_output_size(H, KH, stride, padding).",
-    ),
-    Mutant(
-        "conv-stride-ignored",
-        "conv2d_forward",
-        conv2d_forward_stride_one_windows,
-        lambda s: top_left(s.call("conv2d_forward", *STRIDE_PROBE, stride=2)),
-        "conv2d_forward does not apply the stride: output position (i, j) reads the window "
-        "starting at row stride * i and column stride * j of the padded input, not at (i, j).",
-    ),
-    Mutant(
-        "maxpool-grad-to-all",
-        "maxpool2d_backward",
-        maxpool2d_backward_to_whole_window,
-        lambda s: nonzero(
-            s.call("maxpool2d_backward", np.arange(1.0, 7.0).reshape(1, 1, 2, 3), POOL_X)
-        ),
-        "maxpool2d_backward spreads each window's gradient over the whole window. Only the "
-        "maximum influenced the output, so the whole upstream gradient goes to the position "
-        "of the maximum (np.argmax of the flattened window) and the others get 0.",
-    ),
-    Mutant(
-        "conv-db-not-summed",
-        "conv2d_backward",
-        conv2d_backward_db_per_image,
-        lambda s: third(s.call("conv2d_backward", *BIAS_CASES[0][0])),
-        "db is not summed over the batch: the bias b[f] is added at every position of every "
-        "image, so its gradient is dout[:, f].sum() over the batch and both spatial axes, "
-        "an array of shape (F,): dout.sum(axis=(0, 2, 3)).",
-    ),
-    Mutant(
-        "device-ignored",
-        "build_digits_model",
-        build_digits_model_with_stray_tensor,
-        lambda s: bool(
-            (found := s.scenario(runs_anywhere, "build_digits_model", PROBE_DEVICE))["left_behind"]
-            or found["fixed_device"]
-        ),
-        "the model keeps a tensor in a plain attribute (or creates one inside forward on a "
-        "fixed device): model.to(device) does not move it, so on a GPU the forward mixes CPU "
-        "and GPU tensors and fails. Use self.register_buffer(...) for constant tensors and "
-        "create tensors in forward on x.device.",
-    ),
+    "conv-db-not-summed": lambda s: part(s.call("conv2d_backward", *BIAS_CASES[0][0]), 2),
+    "device-ignored": misplaced,
+}
+
+MUTANTS = load_mutants(
+    Path(__file__).parents[1] / "exercises" / "cnn", SOLUTIONS / "cnn.py", PROBES
 )
 
 HINTS = (

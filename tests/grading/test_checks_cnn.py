@@ -22,9 +22,8 @@ torch = pytest.importorskip("torch")
 
 import reference.cnn as reference_cnn  # noqa: E402
 from grader.checks import cnn as checks  # noqa: E402
-from grader.checks.base import Context, ModuleSubject, mutant_module, mutant_source  # noqa: E402
+from grader.checks.base import Context, ModuleSubject  # noqa: E402
 from grader.checks.compare import agrees  # noqa: E402
-from grader.runner import Options, grade  # noqa: E402
 from grader.exercises.cnn.scenarios import (  # noqa: E402
     FixedDevices,
     count_models,
@@ -33,6 +32,7 @@ from grader.exercises.cnn.scenarios import (  # noqa: E402
     runs_anywhere,
     simple_cnn,
 )
+from grader.runner import Options, grade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "cnn.py").read_text("utf-8")
@@ -104,11 +104,11 @@ def test_every_drawn_call_is_valid() -> None:
                 assert reference_cnn.maxpool2d_backward(*pool_args, **pool_kwargs).shape == x.shape
 
 
-def test_the_fixed_cases_tell_each_mistake_from_the_reference() -> None:
+def test_each_family_probe_tells_every_member_from_the_reference() -> None:
     for mutant in checks.MUTANTS:
-        mistaken = mutant.probe(ModuleSubject(mutant_module("reference.cnn", mutant)))
+        mistaken = mutant.probe(ModuleSubject(mutant.module()))
         expected = mutant.probe(ModuleSubject(reference_cnn))
-        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.misconception
+        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.id
 
 
 def test_pooling_gradients_in_the_fixed_cases_are_all_identifiable() -> None:
@@ -403,7 +403,7 @@ def test_a_model_left_on_the_cpu_fails_the_same_check_on_cuda(tmp_path: Path) ->
     """The device check fails on both machines, and nothing else fails on either."""
     mutant = next(m for m in checks.MUTANTS if m.misconception == "device-ignored")
     path = tmp_path / "cnn.py"
-    path.write_text(mutant_source(SOLUTION, mutant), "utf-8")
+    path.write_text(mutant.text(), "utf-8")
     on_cuda = grade("cnn", path, Options(device="cuda"))
     on_cpu = grade("cnn", path, Options(device="cpu"))
     assert set(failed(on_cuda)) == set(failed(on_cpu)) == {"build_digits_model-runs-on-any-device"}
