@@ -97,7 +97,7 @@ def main() -> None:
     parser.add_argument("exercises", nargs="*")
     parser.add_argument("--rounds", type=int, default=10)
     args = parser.parse_args()
-    names = args.exercises or [n for n in catalog.available() if n not in catalog.TORCH_EXERCISES]
+    names = args.exercises or [n for n in catalog.available() if not catalog.uses_torch(n)]
     print("| exercise | save -> redraw (s) | floor (s) | watch x floor | cold grade x floor |")
     print("|---|---:|---:|---:|---:|")
     for name in names:

@@ -1,10 +1,11 @@
 """The exercises neurograde grades: the built-in curriculum, or a course's.
 
-Built-in exercises' checks live in `grader.checks.<name>`; importing one never
-imports another, so grading a numpy exercise never imports torch. A course
-(`--course DIR`, else $NEUROGRADE_COURSE, see `grader.course`) picks built-in
-exercises and adds its own, in its order, with its points and limits; every
-command asks this module, so every command serves the course the same way.
+A built-in exercise is a declaration, `grader/exercises/NAME/checks.py`
+(`EXERCISE = exercise(...)`), found by looking, not listed here; importing
+one never imports another, so grading a numpy exercise never imports torch.
+A course (`--course DIR`, else $NEUROGRADE_COURSE, see `grader.course`) picks
+built-in exercises and adds its own, in its order, with its points and limits;
+every command asks this module, so every command serves the course the same way.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from grader.checks.base import Exercise
 from grader.course import ENVIRONMENT, Course, CourseError, load_course, load_exercise, rescale
+from grader.engine.declaration import Exercise, Limits
 from grader.paths import EXERCISES as STUBS
 from grader.paths import SOLUTIONS
 
 if TYPE_CHECKING:
     from grader.quiz.bank import Bank
 
-EXERCISES = (
+DECLARATIONS = Path(__file__).parent / "exercises"
+
+CURRICULUM = (
     "neuron",
     "activations",
     "losses",
@@ -35,7 +38,10 @@ EXERCISES = (
     "training_loop",
     "cnn",
 )
+"""The curriculum's order (curriculum.md); a built-in exercise not in it comes after, a-z."""
 
+# transition: the limits of the exercises still in grader/checks/NAME.py (a declaration
+# states its own); this goes with the last port.
 TORCH_EXERCISES = frozenset({"training_loop", "cnn"})
 
 PURE_STDLIB = (
@@ -93,7 +99,7 @@ def use(directory: Path | str | None) -> Course | None:
         os.environ.pop(ENVIRONMENT, None)
         _active = (None, None)
         return None
-    found = load_course(Path(directory), _builtin())
+    found = load_course(Path(directory), builtin())
     os.environ[ENVIRONMENT] = str(found.root)
     _active = (str(found.root), found)
     return found
@@ -107,14 +113,28 @@ def course() -> Course | None:
     return _active[1]
 
 
-def _builtin() -> list[str]:
-    return [name for name in EXERCISES if importlib.util.find_spec(f"grader.checks.{name}")]
+def _declared(name: str) -> bool:
+    return (DECLARATIONS / name / "checks.py").is_file()
+
+
+def builtin() -> list[str]:
+    """The built-in exercises, in the curriculum's order."""
+    found = {path.parent.name for path in DECLARATIONS.glob("*/checks.py")}
+    found |= {n for n in CURRICULUM if importlib.util.find_spec(f"grader.checks.{n}")}  # transition
+    return [n for n in CURRICULUM if n in found] + sorted(found - set(CURRICULUM))
 
 
 def available() -> list[str]:
     """The exercises served, in course (or curriculum) order."""
     served = course()
-    return _builtin() if served is None else [e.name for e in served.exercises]
+    return builtin() if served is None else [e.name for e in served.exercises]
+
+
+def _declaration(name: str) -> Exercise:
+    """The built-in exercise `name`, as its package declares it."""
+    if _declared(name):
+        return importlib.import_module(f"grader.exercises.{name}.checks").EXERCISE
+    return importlib.import_module(f"grader.checks.{name}").EXERCISE  # transition
 
 
 def load(name: str) -> Exercise:
@@ -128,26 +148,38 @@ def load(name: str) -> Exercise:
         if entry is not None and entry.folder is not None:
             declared = load_exercise(served, entry)  # type: ignore[arg-type]
         else:
-            declared = importlib.import_module(f"grader.checks.{name}").EXERCISE
+            declared = _declaration(name)
         if entry is not None and entry.points is not None:
             declared = rescale(declared, entry.points)
         _loaded[key] = declared
     return _loaded[key]
 
 
-def settings(name: str) -> Settings:
-    """The limits of `name`: the built-in defaults, with the course's choices over them."""
+def limits(name: str) -> Limits:
+    """The limits `name` declares (a course's own exercise included)."""
     served = course()
     entry = served.entry(name) if served and name in available() else None
-    torch = name in TORCH_EXERCISES if entry is None or entry.folder is None else False
+    if entry is not None and entry.folder is not None:
+        return load(name).limits
+    if _declared(name):
+        return _declaration(name).limits
+    torch = name in TORCH_EXERCISES  # transition
+    return Limits(torch=torch, imports=("torch", "sklearn") if torch else ())
+
+
+def settings(name: str) -> Settings:
+    """The limits of `name`: the declared ones, with the course's choices over them."""
+    served = course()
+    entry = served.entry(name) if served and name in available() else None
+    declared = limits(name)
     extra = entry.imports if entry else ()
-    torch = torch or "torch" in extra
-    builtin = ("torch", "sklearn") if torch and name in TORCH_EXERCISES else ()
-    imports = tuple(dict.fromkeys(("numpy", *builtin, *extra, *PURE_STDLIB)))
+    torch = declared.torch or "torch" in extra
+    own = ("torch",) if torch else ()
+    imports = tuple(dict.fromkeys(("numpy", *own, *declared.imports, *extra, *PURE_STDLIB)))
     return Settings(
         torch=torch,
-        timeout_s=(entry and entry.timeout_s) or (60.0 if torch else 10.0),
-        memory_mb=(entry and entry.memory_mb) or (6144 if torch else 2048),
+        timeout_s=(entry and entry.timeout_s) or declared.time_s or (60.0 if torch else 10.0),
+        memory_mb=(entry and entry.memory_mb) or declared.memory_mb or (6144 if torch else 2048),
         imports=imports,
         device=entry.device if entry else None,
     )
@@ -201,8 +233,10 @@ def hints_file(name: str) -> Path | None:
     entry = served.entry(name) if served and name in available() else None
     if entry is not None and entry.folder is not None:
         path = entry.folder / "hints.toml"
+    elif _declared(name):
+        path = DECLARATIONS / name / "hints.toml"
     else:
-        path = Path(__file__).parent / "hints" / f"{name}.toml"
+        path = Path(__file__).parent / "hints" / f"{name}.toml"  # transition
     return path if path.is_file() else None
 
 

@@ -429,7 +429,7 @@ def assign_new(name: str, directory: Path) -> None:
     from grader.scaffold import scaffold
 
     try:
-        written = scaffold(directory, name, catalog.EXERCISES)
+        written = scaffold(directory, name, catalog.builtin())
     except CourseError as error:
         raise click.UsageError(str(error)) from None
     for path in written:

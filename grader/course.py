@@ -8,7 +8,7 @@
 `load_course` reads and checks `course.toml`; every mistake in it is a `CourseError`
 naming the file and the key. `load_exercise` turns `exercises/NAME/` into an
 `Exercise`: `solution.py` (markers and all) is imported as the reference, and
-`checks.py` declares `EXERCISE = exercise(...)` from the engine's building blocks.
+`checks.py` declares `EXERCISE = grader.engine.exercise(...)`, as a built-in does.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ import importlib.util
 import re
 import sys
 import types
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from grader.checks.base import Check, Exercise, Fn, Mutant, checks_for
+from grader.engine.declaration import Exercise
 
 try:
     import tomllib
@@ -205,33 +205,6 @@ def _typed(path: Path, key: str, value: Any, kind: type) -> Any:
 # -- the course's own exercises -------------------------------------------------------
 
 
-def exercise(
-    title: str,
-    checks: Sequence[Fn | Check | Sequence[Check]],
-    mutants: Sequence[Mutant] = (),
-    hints: Sequence[str] = (),
-    functions: Sequence[str] | None = None,
-) -> Exercise:
-    """What a course's `checks.py` declares as `EXERCISE`.
-
-    `checks` mixes `Fn` rows (each becomes its property, special-value and
-    hidden checks) and checks built with the engine's factories. The
-    functions the learner defines are, unless given, those the checks use, in
-    order. The loader fills in the exercise's name and its reference
-    (`solution.py`).
-    """
-    built: list[Check] = []
-    for item in checks:
-        if isinstance(item, Fn):
-            built += checks_for(item)
-        elif isinstance(item, Check):
-            built.append(item)
-        else:
-            built += list(item)
-    used = functions or list(dict.fromkeys(n for c in built for n in c.uses))
-    return Exercise("", title, "", tuple(used), tuple(built), tuple(mutants), tuple(hints))
-
-
 def module_name(course: Course, name: str) -> str:
     """The name `exercises/NAME/solution.py` is imported under in the grader process."""
     return f"neurograde_course_{re.sub(r'[^0-9a-zA-Z_]', '_', course.id)}_{name}"
@@ -248,15 +221,11 @@ def load_exercise(course: Course, entry: Entry) -> Exercise:
     _import(reference, solution)
     declared = getattr(_import(f"{reference}_checks", checks), "EXERCISE", None)
     if not isinstance(declared, Exercise):
-        raise CourseError(checks, "EXERCISE", "must be set to grader.course.exercise(...)")
-    missing = [f for f in declared.functions if not hasattr(sys.modules[reference], f)]
+        raise CourseError(checks, "EXERCISE", "must be set to grader.engine.exercise(...)")
+    used = dict.fromkeys(n for c in declared.checks for n in c.uses)
+    missing = [f for f in [*declared.functions, *used] if not hasattr(sys.modules[reference], f)]
     if missing:
         raise CourseError(solution, missing[0], "is checked by checks.py but not defined here")
-    for mutant in declared.mutants:
-        if mutant.replaces not in declared.functions:
-            raise CourseError(
-                checks, f"mutant {mutant.misconception}", f"replaces unknown {mutant.replaces!r}"
-            )
     return dataclasses.replace(declared, name=entry.name, reference=reference)
 
 

@@ -12,18 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import catalog, names, static
-from grader.checks.base import (
-    Abort,
-    Check,
-    Context,
-    Exercise,
-    ModuleSubject,
-    Mutant,
-    Verdict,
-    WorkerSubject,
-    mutant_module,
-)
-from grader.checks.compare import agrees
+from grader.checks.base import Mutant, mutant_module  # transition: old whole-function mutants
+from grader.engine.compare import agrees
+from grader.engine.declaration import Exercise
+from grader.engine.subjects import Context, ModuleSubject, WorkerSubject
+from grader.engine.verdicts import Abort, Check, Verdict
 from grader.result import CheckResult, ExerciseResult, short_reason
 from grader.worker import LearnerError, Limits, Worker
 from grader.worker.client import OutOfTime

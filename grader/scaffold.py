@@ -1,7 +1,7 @@
 """`neurograde assign new NAME --course DIR`: a course exercise that validates at once.
 
 It writes `exercises/NAME/` with a tiny complete exercise (one function, its
-domain, special values, hidden cases and one named mistake) for the
+domain, special values, hidden cases, and one named mistake in mutants.toml) for the
 instructor to replace, and lists it in `course.toml` (written when missing).
 """
 
@@ -30,50 +30,50 @@ def relu(z: np.ndarray) -> np.ndarray:
     # END SOLUTION
 '''
 
-CHECKS = '''"""The checks of {name}: one row per function, and the mistakes learners make."""
+CHECKS = '''"""The checks of {name}: one row per function; its mistakes are in mutants.toml."""
 
 import numpy as np
 
-from grader.checks.base import Fn, Mutant, calls
-from grader.checks.strategies import hidden_array, unary
-from grader.course import exercise
+from grader.engine import Case, Row, calls, domain, exercise
 
 
-def hidden_input(rng: np.random.Generator):
-    """One hidden call, drawn from the course secret's generator: (args, kwargs)."""
-    return (hidden_array(rng),), {{}}
-
-
-# A mistake is the function as a learner would get it wrong; `calls(...)` is a probe:
-# a learner who answers it like the mistake (and not like the solution) is told why.
-def relu_leaky(z):
-    return np.where(z > 0, z, 0.1 * z)
+@domain
+def relu_call(pick):
+    """One call relu(z), z an array of any small shape: hypothesis draws (and shrinks) it
+    for the visible check, the course secret's generator for the hidden one."""
+    return (pick.array(pick.shape()),), {{}}
 
 
 EXERCISE = exercise(
     title="ReLU (replace with your exercise)",
     checks=[
-        Fn(
+        Row(
             "relu",
-            unary(),  # random arrays of any shape: one hypothesis strategy of (args, kwargs)
-            hidden_input,
-            special=(((np.array([-2.0, -0.0, 0.0, 3.0]),), {{}}),),
+            relu_call,
+            special=[Case((np.array([-2.0, -0.0, 0.0, 3.0]),), advice="ReLU is 0 for z <= 0.")],
             special_title="the kink at 0",
         ),
     ],
-    mutants=[
-        Mutant(
-            "relu-keeps-negatives",
-            "relu",
-            relu_leaky,
-            calls("relu", np.array([-2.0, 1.0])),
-            "relu lets a fraction of negative inputs through: that is leaky ReLU. "
-            "ReLU is exactly 0 for z <= 0.",
-        ),
-    ],
+    # A probe per mistake (mutants.toml): a learner who answers it like the mistake (and not
+    # like the solution) is told its explanation.
+    probes={{"relu-keeps-negatives": calls("relu", np.array([-2.0, 1.0]))}},
     hints=["np.maximum works elementwise on whole arrays."],
 )
 '''
+
+MUTANTS = """# The mistakes learners make in {name}, as patches of solution.py: each [[mutant]] replaces
+# `find` (exactly once, inside `function`) by `replace`. A family is one mistake; add members
+# for the different ways learners make it. `neurograde assign validate` proves each is caught.
+
+[family.relu-keeps-negatives]
+explanation = "relu lets a fraction of negative inputs through: that is leaky ReLU. ReLU is exactly 0 for z <= 0."
+
+[[mutant]]
+family = "relu-keeps-negatives"
+function = "relu"
+find = "np.maximum(z, 0.0)"
+replace = "np.where(z > 0, z, 0.1 * z)"
+"""
 
 HINTS = """# Hints per function, from a nudge to a recipe (`neurograde hint {name}`).
 relu = [
@@ -112,7 +112,13 @@ def scaffold(root: Path, name: str, builtin: Iterable[str]) -> list[Path]:
         raise CourseError(course, "exercise.name", f"{name!r} is already listed")
     folder.mkdir(parents=True)
     written = []
-    for file, template in (("solution.py", SOLUTION), ("checks.py", CHECKS), ("hints.toml", HINTS)):
+    files = {
+        "solution.py": SOLUTION,
+        "checks.py": CHECKS,
+        "mutants.toml": MUTANTS,
+        "hints.toml": HINTS,
+    }
+    for file, template in files.items():
         (folder / file).write_text(template.format(name=name), "utf-8")
         written.append(folder / file)
     if course.is_file():

@@ -1,1 +1,1 @@
-"""One module per exercise: its table of functions, checks, mutants and hints."""
+"""transition: the exercises not yet ported to grader/exercises/NAME/ (one module each)."""

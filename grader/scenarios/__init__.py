@@ -1,22 +1,6 @@
-"""Scenarios: trusted functions the worker runs around learner objects, returning plain data."""
+"""Scenarios of the exercises not yet ported to `grader/exercises/NAME/scenarios.py`."""
 
-from __future__ import annotations
+# transition: `batched` moved to grader.engine.scenarios; this package goes with the last port.
+from grader.engine.scenarios import Scenario, batched
 
-from collections.abc import Callable
-from typing import Any
-
-Scenario = Callable[..., Any]
-
-
-def batched(scenarios: dict[str, Scenario], module_name: str) -> Scenario:
-    """`many(module, name, cases)`: several runs of one of `scenarios` in one round trip.
-
-    The worker finds a scenario by its module and name, so the function made
-    here says it lives in `module_name` (where it is bound to `many`).
-    """
-
-    def many(module: Any, name: str, cases: list[list[Any]]) -> list[Any]:
-        return [scenarios[name](module, *case) for case in cases]
-
-    many.__module__ = module_name
-    return many
+__all__ = ["Scenario", "batched"]

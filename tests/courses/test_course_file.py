@@ -19,7 +19,7 @@ def write(tmp_path: Path, toml: str) -> Path:
 
 def error_of(tmp_path: Path, toml: str) -> str:
     with pytest.raises(CourseError) as caught:
-        load_course(write(tmp_path, toml), catalog.EXERCISES)
+        load_course(write(tmp_path, toml), catalog.builtin())
     assert str(tmp_path / "course.toml") in str(caught.value)
     return str(caught.value)
 
@@ -118,14 +118,14 @@ def test_a_course_may_force_a_device_and_set_limits(tmp_path: Path, monkeypatch)
 
 
 def test_the_example_course_file_is_the_one_documented() -> None:
-    served = load_course(EXAMPLE, catalog.EXERCISES)
+    served = load_course(EXAMPLE, catalog.builtin())
     assert served.id == "nn-example"
     own = [e.name for e in served.exercises if e.folder is not None]
     assert own == ["logistic"]
 
 
 def test_a_courses_hidden_cases_are_seeded_by_its_id_too(example, monkeypatch) -> None:
-    from grader.checks.base import Context
+    from grader.engine import Context
     from grader.session import GradeRequest, options_for
 
     monkeypatch.setenv("NEUROGRADE_SECRET", "s3cret")

@@ -31,7 +31,7 @@ import pytest
 pytest.importorskip("torch")
 
 from grader import catalog, static
-from grader.checks.base import Check, Context, ModuleSubject, Verdict, roundtrip
+from grader.engine import Check, Context, ModuleSubject, Verdict, roundtrip
 from grader.runner import PUBLIC_SEED, Options, grade
 from grader.worker import LearnerError
 from grader.worker.server import Server, _same, _snapshot, describe_exception

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from grader.bundle.autograder import submitter
-from grader.checks.base import Context
+from grader.engine import Context
 from grader.runner import PUBLIC_SEED, Options, grade
 from grader.session import GradeRequest, options_for
 

@@ -1,4 +1,4 @@
-"""Replaying recorded property examples never changes a verdict (grader/checks/replay.py).
+"""Replaying recorded property examples never changes a verdict (grader/engine/replay.py).
 
 Every file is graded with replay off, then in one process with replay on,
 cold (nothing recorded) and warm (the solution's run recorded every check):
@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from grader import catalog
-from grader.checks import replay
 from grader.checks.base import mutant_source
+from grader.engine import replay
 from grader.runner import Options, grade
 
 NUMPY = [name for name in catalog.available() if not catalog.uses_torch(name)]
@@ -156,7 +156,7 @@ def test_only_a_passing_fully_judged_run_is_recorded() -> None:
     from hypothesis import assume
     from hypothesis import strategies as st
 
-    from grader.checks.base import Context, ModuleSubject, property_check
+    from grader.engine import Context, ModuleSubject, property_check
 
     module = types.ModuleType("plain")
     subject = ModuleSubject(module)

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog, session
-from grader.checks.base import Failure, Verdict
+from grader.engine import Verdict, Wrong
 from grader.render import FORMATS
 from grader.result import RunResult
 from grader.runner import Options, grade
@@ -27,7 +27,7 @@ from grader.session import GradeRequest, exit_status, grade_all, run_grades
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = catalog.available()
-NUMPY_NAMES = [n for n in NAMES if n not in catalog.TORCH_EXERCISES]
+NUMPY_NAMES = [n for n in NAMES if not catalog.uses_torch(n)]
 
 HOSTILE = (
     "<img src=x onerror=\"document.title='PWNED'\"> </script><script>document.title='PWNED'"
@@ -115,7 +115,7 @@ def broken_check(monkeypatch: pytest.MonkeyPatch) -> str:
     exercise = catalog.load("gradient_descent")
 
     def run(ctx: object) -> Verdict:
-        return Verdict(False, Failure("a Failure where a message belongs"))  # type: ignore[arg-type]
+        return Verdict(False, Wrong("a Wrong where a message belongs"))  # type: ignore[arg-type]
 
     checks = (dataclasses.replace(exercise.checks[0], run=run), *exercise.checks[1:])
     patched = dataclasses.replace(exercise, checks=checks)
@@ -151,12 +151,12 @@ def test_a_grader_failure_is_that_exercises_error_and_exit_3(
 def test_a_message_is_text_by_construction() -> None:
     from grader.result import CheckResult
 
-    with pytest.raises(TypeError, match=r"Verdict\.message must be a str, not Failure"):
-        Verdict(False, Failure("x"))  # type: ignore[arg-type]
-    with pytest.raises(TypeError, match=r"Failure\.message"):
-        Failure(None)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Verdict\.message must be a str, not Wrong"):
+        Verdict(False, Wrong("x"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"Wrong\.message"):
+        Wrong(None)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=r"CheckResult\.message"):
-        CheckResult("c", "property", False, 0.0, 1.0, Failure("x"))  # type: ignore[arg-type]
+        CheckResult("c", "property", False, 0.0, 1.0, Wrong("x"))  # type: ignore[arg-type]
     made = CheckResult("c", "property", False, 0.0, 1.0, "text")
     with pytest.raises(TypeError, match=r"CheckResult\.counterexample"):
         made.counterexample = 3  # type: ignore[assignment]

@@ -1,0 +1,177 @@
+"""Rows: one per target function or scenario, each generating its checks
+(minitorch's `testing.py`, MyGrad's `uber.py`).
+
+`Row(name, calls)` gives `{name}-matches-reference` (hypothesis, over lists of
+up to BATCH calls, one round trip each), `{name}-special-values` (if it has
+special cases) and `{name}-hidden` (cases drawn from the secret's generator).
+`ScenarioRow` does the same for a scenario that builds objects in the worker:
+it runs `scenario(module, *inputs)` on both sides and `judge`s the pair.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from grader.engine.cases import Case, advised
+from grader.engine.compare import ATOL, RTOL, agree
+from grader.engine.domains import Domain
+from grader.engine.properties import BATCH, cases_check, hidden_check, property_check
+from grader.engine.subjects import Call, Context, describe_call
+from grader.engine.verdicts import Check, Wrong
+
+
+@dataclass(frozen=True)
+class Row:
+    """One learner function, its input domain (of `(args, kwargs)` calls) and special cases."""
+
+    name: str
+    calls: Domain[Call]
+    special: Sequence[Case] = ()
+    special_title: str = "special values"
+    rtol: float = RTOL
+    atol: float = ATOL
+    hidden_cases: int = 8
+    points: float = 1.0
+
+    def checks(self) -> list[Check]:
+        from hypothesis import strategies as st
+
+        name = self.name
+
+        def body(ctx: Context, calls: Sequence[Call]) -> None:
+            ctx.compare(name, calls, self.rtol, self.atol)
+
+        def describe(calls: Sequence[Call]) -> str:
+            return describe_call(name, *calls[0])
+
+        def special(ctx: Context, cases: Sequence[Case]) -> None:
+            try:
+                body(ctx, [case.call for case in cases])
+            except Wrong as wrong:
+                raise advised(wrong, name, cases) from None
+
+        checks = [
+            property_check(
+                f"{name}-matches-reference",
+                f"{name} agrees with the reference on random inputs",
+                [name],
+                st.lists(self.calls.strategy, min_size=1, max_size=BATCH),
+                body,
+                self.points,
+                describe,
+            )
+        ]
+        if self.special:
+            checks.append(
+                cases_check(
+                    f"{name}-special-values",
+                    f"{name} is right on {self.special_title}",
+                    [name],
+                    lambda: [tuple(self.special)],
+                    special,
+                    self.points,
+                    lambda cases: cases[0].describe(name),
+                )
+            )
+        checks.append(
+            hidden_check(
+                f"{name}-hidden",
+                f"{name} agrees with the reference on hidden inputs",
+                [name],
+                lambda rng: [self.calls.draw(rng) for _ in range(self.hidden_cases)],
+                body,
+                self.points,
+            )
+        )
+        return checks
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    """A scenario of `scenarios.py` run on both sides for inputs drawn from `inputs`
+    (tuples of the scenario's arguments), judged by `judge(expected, received)`, which
+    raises `Wrong` (default: the values agree within tolerance).
+
+    `ids` / `titles` override the generated ones, by kind: "property", "special", "hidden".
+    """
+
+    id: str
+    what: str
+    scenario: Callable[..., Any]
+    inputs: Domain[tuple[Any, ...]]
+    judge: Callable[[Any, Any], None] | None = None
+    special: Sequence[Case] = ()
+    title: str = ""
+    hidden_cases: int = 4
+    points: float = 1.0
+    describe: Callable[[Any], str] = repr
+    ids: dict[str, str] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)
+    uses: Sequence[str] = ()
+
+    def checks(self) -> list[Check]:
+        judge = self.judge or agree
+        uses = list(self.uses or [self.what])
+        title = self.title or f"{self.what} behaves as the reference's"
+
+        def one(ctx: Context, args: Sequence[Any]) -> None:
+            judge(*ctx.both(self.what, self.scenario, *args))
+
+        def every(ctx: Context, drawn: Sequence[Sequence[Any]]) -> None:
+            for args in drawn:
+                one(ctx, args)
+
+        def special(ctx: Context, case: Case) -> None:
+            try:
+                one(ctx, case.args)
+            except Wrong as wrong:
+                if case.advice:
+                    wrong.message = f"{wrong.message}\n{case.advice}"
+                raise
+
+        checks = [
+            property_check(
+                self.ids.get("property", self.id),
+                self.titles.get("property", title),
+                uses,
+                self.inputs.strategy,
+                one,
+                self.points,
+                self.describe,
+            )
+        ]
+        if self.special:
+            checks.append(
+                cases_check(
+                    self.ids.get("special", f"{self.id}-special-values"),
+                    self.titles.get("special", f"{title}, on special values"),
+                    uses,
+                    lambda: list(self.special),
+                    special,
+                    self.points,
+                    lambda case: case.label or self.describe(case.args),
+                )
+            )
+        if self.hidden_cases:
+            checks.append(
+                hidden_check(
+                    self.ids.get("hidden", f"{self.id}-hidden"),
+                    self.titles.get("hidden", f"{title}, on hidden inputs"),
+                    uses,
+                    lambda rng: [self.inputs.draw(rng) for _ in range(self.hidden_cases)],
+                    every,
+                    self.points,
+                )
+            )
+        return checks
+
+
+def checks_of(item: Check | Row | ScenarioRow | Sequence[Check]) -> list[Check]:
+    """The checks one entry of a declaration stands for."""
+    if isinstance(item, Check):
+        return [item]
+    if isinstance(item, Row | ScenarioRow):
+        return item.checks()
+    return list(item)
