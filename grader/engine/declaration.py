@@ -96,11 +96,14 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     )
 
 
-def load_mutants(folder: Path) -> tuple[Any, ...]:
+def load_mutants(
+    folder: Path, probes: Mapping[str, Callable[[Subject], Any]] | None = None
+) -> tuple[Any, ...]:
     """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
     if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
         return ()
-    return tuple(importlib.import_module("grader.engine.mutants").load(folder))
+    found = importlib.import_module("grader.engine.mutants").load
+    return tuple(found(folder, solution_of(folder), probes))
 
 
 def exercise(
@@ -130,7 +133,7 @@ def exercise(
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=load_mutants(where),
+        mutants=load_mutants(where, probes),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),

@@ -21,8 +21,8 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import reference.cnn as reference_cnn  # noqa: E402
-from grader.checks import cnn as checks  # noqa: E402
-from grader.checks.base import Context, ModuleSubject  # noqa: E402
+from grader.engine import Context, ModuleSubject  # noqa: E402
+from grader.exercises.cnn import checks  # noqa: E402
 from grader.exercises.cnn.scenarios import simple_cnn, simple_cnn_layers  # noqa: E402
 from grader.runner import Options, grade  # noqa: E402
 
