@@ -2,7 +2,9 @@
 
 Each function takes the exercise's module first (the learner's in the worker,
 the reference or a mutant in the grader) and plain data after it, and
-returns plain data.
+returns plain data. Beside them, what those runs are given and give back:
+the models `count_models` builds (`COUNTED`), the digits split the grader
+reads (`digits_args`) and the text of a described layer (`layer_text`).
 
 No function of the exercise takes a device: the grader moves the learner's
 models. So "honouring the device" here means that a model goes wholly where
@@ -28,33 +30,6 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from grader.scenarios.training_loop import Optimizer, number
-
-NOTES_LAYERS: list[dict[str, Any]] = [
-    {
-        "type": "Conv2d",
-        "in_channels": 3,
-        "out_channels": 32,
-        "kernel_size": [3, 3],
-        "stride": [1, 1],
-        "padding": [1, 1],
-    },
-    {
-        "type": "Conv2d",
-        "in_channels": 32,
-        "out_channels": 64,
-        "kernel_size": [3, 3],
-        "stride": [1, 1],
-        "padding": [1, 1],
-    },
-    {"type": "Linear", "in_features": 64 * 8 * 8, "out_features": 128},
-    {"type": "Linear", "in_features": 128, "out_features": 10},
-]
-"""SimpleCNN's weighted layers as the curriculum gives them, in the order data meets them.
-
-The contract names no attribute: a SimpleCNN is known by these layers, found
-wherever the learner registered them (attributes of any name, nn.Sequential,
-nn.ModuleList), and the grader's weights go into them in this order.
-"""
 
 MODULE_INTERNALS = frozenset(vars(nn.Module()))
 """What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
@@ -163,6 +138,23 @@ def describe_layer(layer: Any) -> dict[str, Any]:
 
 Layer = tuple[str, nn.Module]
 """A weighted layer and where it sits in the model (`named_modules`' path)."""
+
+
+NOTES_LAYERS = [
+    describe_layer(layer)
+    for layer in (
+        nn.Conv2d(3, 32, 3, padding=1, device="meta"),
+        nn.Conv2d(32, 64, 3, padding=1, device="meta"),
+        nn.Linear(64 * 8 * 8, 128, device="meta"),
+        nn.Linear(128, 10, device="meta"),
+    )
+]
+"""SimpleCNN's weighted layers as the curriculum gives them, in the order data meets them.
+
+The contract names no attribute: a SimpleCNN is known by these layers, found
+wherever the learner registered them (attributes of any name, nn.Sequential,
+nn.ModuleList), and the grader's weights go into them in this order.
+"""
 
 
 def weighted_layers(model: nn.Module) -> list[Layer]:
