@@ -22,6 +22,7 @@ torch = pytest.importorskip("torch")
 
 import reference.cnn as reference_cnn  # noqa: E402
 from grader.engine import Context, ModuleSubject, agrees  # noqa: E402
+from grader.engine.mutants import bears  # noqa: E402
 from grader.exercises.cnn import checks  # noqa: E402
 from grader.exercises.cnn import scenarios as run  # noqa: E402
 from grader.exercises.cnn.scenarios import (  # noqa: E402
@@ -105,6 +106,19 @@ def test_each_family_probe_tells_every_member_from_the_reference() -> None:
         mistaken = mutant.probe(ModuleSubject(mutant.module()))
         expected = mutant.probe(ModuleSubject(reference_cnn))
         assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.id
+
+
+def test_a_bias_gradient_summed_over_too_few_axes_is_named_by_the_family_signature() -> None:
+    """No member sums over (0, 2) only; the axis-sum signature still names the mistake."""
+    learner = types.ModuleType("db_axes")
+    wrong = SOLUTION.replace("db = dout.sum(axis=(0, 2, 3))", "db = dout.sum(axis=(0, 2))")
+    exec(compile(wrong, "<db axes>", "exec"), learner.__dict__)
+    family = [m for m in checks.EXERCISE.mutants if m.misconception == "conv-db-not-summed"]
+    probe = family[0].probe
+    expected, received = probe(ModuleSubject(reference_cnn)), probe(ModuleSubject(learner))
+    assert family[0].signature == "axis-sum" and bears("axis-sum", expected, received)
+    assert not any(agrees(probe(ModuleSubject(m.module())), received) for m in family)
+    assert not bears("axis-sum", expected, expected)
 
 
 def test_pooling_gradients_in_the_fixed_cases_are_all_identifiable() -> None:
