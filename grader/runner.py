@@ -261,7 +261,7 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
     for mutant in exercise.mutants:
         families.setdefault(mutant.misconception, []).append(mutant)
     for misconception, members in families.items():
-        blamed = {m.replaces for m in members}
+        blamed = {m.replaces.split(".")[0] for m in members}  # a method blames its class
         if misconception in result.misconceptions or not blamed & suspects:
             continue
         try:

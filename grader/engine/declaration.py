@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
+from grader.engine import mutants
 from grader.engine.rows import Row, ScenarioRow, checks_of
 from grader.engine.subjects import Subject
 from grader.engine.verdicts import Check
@@ -96,16 +97,6 @@ def learner_names(folder: Path) -> tuple[str, ...]:
     )
 
 
-def load_mutants(
-    folder: Path, probes: Mapping[str, Callable[[Subject], Any]] | None = None
-) -> tuple[Any, ...]:
-    """The mistakes of `folder/mutants.toml` (none until the engine reads them)."""
-    if importlib.util.find_spec("grader.engine.mutants") is None:  # transition
-        return ()
-    found = importlib.import_module("grader.engine.mutants").load
-    return tuple(found(folder, solution_of(folder), probes))
-
-
 def exercise(
     title: str,
     checks: Sequence[Check | Row | ScenarioRow | Sequence[Check]],
@@ -133,7 +124,7 @@ def exercise(
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=load_mutants(where, probes),
+        mutants=mutants.load(where, solution_of(where), probes),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),

@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from grader.checks.compare import ATOL, RTOL
+from grader.engine.compare import ATOL, RTOL
 
 try:
     import tomllib
