@@ -228,15 +228,11 @@ def stub_text(name: str) -> str:
 
 
 def hints_file(name: str) -> Path | None:
-    """`name`'s per-function hints (TOML), if it has any."""
-    served = course()
-    entry = served.entry(name) if served and name in available() else None
-    if entry is not None and entry.folder is not None:
-        path = entry.folder / "hints.toml"
-    elif _declared(name):
-        path = DECLARATIONS / name / "hints.toml"
-    else:
-        path = Path(__file__).parent / "hints" / f"{name}.toml"  # transition
+    """`name`'s per-function hints (TOML, beside its declaration), if it has any."""
+    declared = load(name)
+    if declared.folder is not None:
+        return declared.hints_file
+    path = Path(__file__).parent / "hints" / f"{name}.toml"  # transition
     return path if path.is_file() else None
 
 

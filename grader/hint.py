@@ -1,6 +1,6 @@
 """`neurograde hint`: the next hint for the first function that fails.
 
-Hints are data, per function: `grader/hints/<exercise>.toml` maps each
+Hints are data, per function: the exercise's `hints.toml` (beside its declaration) maps each
 function to a list of hints, from a nudge to a recipe. Which function fails
 comes from the last grade kept in the workspace's progress when the file has
 not changed since, else from a silent grade now. When that grade named the
@@ -63,11 +63,12 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
     function = failing[0]
     paragraphs = [f"{function} is the first function of {exercise} that fails."]
     named = set(graded.get("misconceptions", [])) if graded else set()
-    for mutant in catalog.load(exercise).mutants:
-        if mutant.replaces == function and mutant.misconception in named:
-            paragraphs.append(
-                f"The mistake it makes ({mutant.misconception}): {mutant.explanation}"
-            )
+    told: set[str] = set()
+    for mutant in catalog.load(exercise).mutants:  # a family's members share its explanation
+        mistake = mutant.misconception
+        if mutant.replaces == function and mistake in named and mistake not in told:
+            told.add(mistake)
+            paragraphs.append(f"The mistake it makes ({mistake}): {mutant.explanation}")
     hints = function_hints(exercise).get(function, [])
     shown = ws.hints_shown(exercise, function)
     if not hints:  # an exercise without per-function hints: its general ones

@@ -23,6 +23,7 @@ import numpy as np
 from grader.engine import properties
 from grader.engine.compare import ATOL, RTOL
 from grader.engine.declaration import Exercise
+from grader.engine.mutants import Patch, apply
 from grader.engine.properties import BATCH
 from grader.engine.rows import Row
 from grader.engine.subjects import (
@@ -222,8 +223,11 @@ class Mutant:
     atol: float = ATOL
 
 
-def mutant_source(base_source: str, mutant: Mutant) -> str:
-    """`base_source` with the mutant's definition appended and bound to the replaced name."""
+def mutant_source(base_source: str, mutant: Mutant | Patch) -> str:
+    """`base_source` with the mutant's definition appended and bound to the replaced name
+    (a patch of the solution: applied to it)."""
+    if isinstance(mutant, Patch):
+        return apply(base_source, mutant)
     code = textwrap.dedent(inspect.getsource(mutant.implementation))
     name = mutant.implementation.__name__
     return (

@@ -102,8 +102,6 @@ def hidden_logits_and_labels(
     return rng.normal(0.0, scale, size=(n, k)), rng.integers(0, k, size=n).astype(np.int64)
 
 
-
-
 def seeds() -> st.SearchStrategy[int]:
     """Seeds for numpy generators built on both sides of a comparison (scenarios)."""
     return st.integers(0, 2**32 - 1)
@@ -112,6 +110,3 @@ def seeds() -> st.SearchStrategy[int]:
 def seed_or_none() -> st.SearchStrategy[int | None]:
     """A seed, or None for "no generator" (functions whose `rng` is optional)."""
     return st.one_of(st.none(), seeds())
-
-
-

@@ -17,6 +17,7 @@ drawing stays cheap. Hidden arrays are normal draws.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from functools import cached_property
 from typing import Any, Generic, TypeVar
@@ -107,29 +108,39 @@ class Pick:
         raise NotImplementedError
 
 
+@functools.lru_cache(maxsize=1024)
+def _cached(kind: str, *args: Any) -> Any:
+    """One hypothesis strategy per (kind, arguments): built once, its properties computed once."""
+    from hypothesis import strategies as st
+    from hypothesis.extra import numpy as hnp
+
+    if kind == "integers":
+        return st.integers(*args)
+    if kind == "floats":
+        return st.floats(*args, allow_nan=False, allow_infinity=False)
+    if kind == "sampled_from":
+        return st.sampled_from(args)
+    low, high, side = args
+    return hnp.array_shapes(min_dims=low, max_dims=high, min_side=1, max_side=side)
+
+
 class Explored(Pick):
     """Hypothesis's interpreter: every pick is a draw hypothesis records and shrinks."""
 
     def __init__(self, draw: Callable[[Any], Any]) -> None:
-        from hypothesis import strategies as st
-
-        self._draw, self._st = draw, st
+        self._draw = draw
 
     def _integers(self, low: int, high: int) -> int:
-        return self._draw(self._st.integers(low, high))
+        return self._draw(_cached("integers", low, high))
 
     def _floats(self, low: float, high: float) -> float:
-        return self._draw(self._st.floats(low, high, allow_nan=False, allow_infinity=False))
+        return self._draw(_cached("floats", float(low), float(high)))
 
     def _choice(self, options: list[T]) -> T:
-        return self._draw(self._st.sampled_from(options))
+        return options[self._draw(_cached("sampled_from", *range(len(options))))]
 
     def _shape(self, min_dims: int, max_dims: int, max_side: int) -> tuple[int, ...]:
-        from hypothesis.extra import numpy as hnp
-
-        return self._draw(
-            hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=1, max_side=max_side)
-        )
+        return self._draw(_cached("shape", min_dims, max_dims, max_side))
 
     def _array(self, shape: tuple[int, ...], scale: float | None) -> np.ndarray:
         seed = self.seed()

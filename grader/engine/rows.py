@@ -95,6 +95,8 @@ class ScenarioRow:
     raises `Wrong` (default: the values agree within tolerance).
 
     `ids` / `titles` override the generated ones, by kind: "property", "special", "hidden".
+    `many`: the `batched(...)` function of scenarios.py that holds `scenario` under its name:
+    the hidden cases then take one round trip per side instead of one each.
     """
 
     id: str
@@ -110,6 +112,7 @@ class ScenarioRow:
     ids: dict[str, str] = field(default_factory=dict)
     titles: dict[str, str] = field(default_factory=dict)
     uses: Sequence[str] = ()
+    many: Callable[..., Any] | None = None
 
     def checks(self) -> list[Check]:
         judge = self.judge or agree
@@ -120,8 +123,14 @@ class ScenarioRow:
             judge(*ctx.both(self.what, self.scenario, *args))
 
         def every(ctx: Context, drawn: Sequence[Sequence[Any]]) -> None:
-            for args in drawn:
-                one(ctx, args)
+            if self.many is None:
+                for args in drawn:
+                    one(ctx, args)
+                return
+            cases = [list(args) for args in drawn]
+            expected, received = ctx.both(self.what, self.many, self.scenario.__name__, cases)
+            for pair in zip(expected, received, strict=True):
+                judge(*pair)
 
         def special(ctx: Context, case: Case) -> None:
             try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,13 +13,6 @@ from grader import catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "course"
-
-# transition: mutants.toml is read by grader.engine.mutants (the coordinator's branch); until it
-# lands, an exercise declares no mutants and nothing can name a mistake.
-HAS_MUTANTS = importlib.util.find_spec("grader.engine.mutants") is not None
-needs_mutants = pytest.mark.skipif(
-    not HAS_MUTANTS, reason="grader.engine.mutants (reads mutants.toml) has not landed yet"
-)
 
 
 @pytest.fixture(autouse=True)

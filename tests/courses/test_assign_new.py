@@ -6,7 +6,7 @@ from pathlib import Path
 
 from grader.course import load_course
 
-from .conftest import HAS_MUTANTS, neurograde
+from .conftest import neurograde
 
 
 def test_new_then_validate_passes_at_once_and_a_second_exercise_is_listed(tmp_path: Path) -> None:
@@ -26,8 +26,7 @@ def test_new_then_validate_passes_at_once_and_a_second_exercise_is_listed(tmp_pa
     for name in ("scaled", "second"):
         assert f"ok   {name}: solution (10/10)" in done.stdout
         assert f"ok   {name}: stub (0/10)" in done.stdout
-        if HAS_MUTANTS:  # transition
-            assert f"ok   {name}: mutant relu-keeps-negatives" in done.stdout
+        assert f"ok   {name}: mutant relu-keeps-negatives#1" in done.stdout
 
 
 def test_new_refuses_a_built_in_name_a_bad_name_and_an_existing_exercise(tmp_path: Path) -> None:
@@ -49,9 +48,10 @@ def test_validate_names_what_fails(tmp_path: Path) -> None:
     done = neurograde("assign", "validate", "--course", str(tmp_path))
     assert done.returncode == 1
     assert "ok   tiny: solution (10/10)" in done.stdout
-    if HAS_MUTANTS:  # transition
-        failed = [line for line in done.stdout.splitlines() if "mutant relu-keeps" in line]
-        assert failed[0].startswith("FAIL tiny:") and "no scored check failed" in failed[0]
+    assert (
+        "FAIL tiny: mutant relu-keeps-negatives#1 (10/10, no scored check failed, not diagnosed)"
+        in done.stdout
+    )
     assert (
         f"FAIL quiz:broken: answer keys ({tmp_path / 'quizzes' / 'broken.toml'}: broken.toml:"
         in (done.stdout)

@@ -28,8 +28,13 @@ def module(**functions: object) -> ModuleSubject:
     return ModuleSubject(made)
 
 
-RIGHT = module(double=lambda z, k=2.0: k * z, run=lambda m, z: m.double(z) + 1.0)
-WRONG = module(double=lambda z, k=2.0: np.where(z > 15, z, k * z), run=lambda m, z: m.double(z))
+RIGHT = module(double=lambda z, k=2.0: k * z)
+WRONG = module(double=lambda z, k=2.0: np.where(z > 15, z, k * z))
+
+
+def run(m: types.ModuleType, z: np.ndarray) -> np.ndarray:
+    """A scenario: runs the subject's `double` inside."""
+    return m.double(z) + 1.0
 
 
 def context(learner: ModuleSubject) -> Context:
@@ -69,10 +74,18 @@ def test_a_row_generates_todays_three_checks_and_judges_both_sides() -> None:
     assert not hidden.passed and "100" not in hidden.message and hidden.counterexample is None
 
 
-def test_a_scenario_row_keeps_the_ids_it_is_given() -> None:
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_scenario_row_keeps_the_ids_it_is_given(batch: bool) -> None:
     inputs = domain(lambda pick: (pick.array((3,), 100.0),))
+    many = batched({"run": run}, "toy") if batch else None
     row = ScenarioRow(
-        "run", "double", RIGHT.module.run, inputs, ids={"hidden": "run-secret"}, hidden_cases=2
+        "run",
+        "double",
+        run,
+        inputs,
+        ids={"hidden": "run-secret"},
+        hidden_cases=2,
+        many=many,
     )
     checks = row.checks()
     assert [c.id for c in checks] == ["run", "run-secret"]
@@ -103,3 +116,22 @@ def test_wrong_carries_text_only() -> None:
 def test_batched_scenarios_run_many_cases_in_one_call() -> None:
     many = batched({"run": lambda m, z: z + 1}, "somewhere")
     assert many.__module__ == "somewhere" and many(None, "run", [[1], [2]]) == [2, 3]
+
+
+def test_a_scenario_module_imports_nothing_of_the_grader_but_batched() -> None:
+    """The worker imports `grader.exercises.NAME.scenarios` by name: through the engine's
+    package it must reach neither hypothesis nor the rest of the grader (nor torch)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, grader.exercises, grader.engine.scenarios; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('grader', 'hypothesis', 'torch')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == [
+        "['grader',",
+        "'grader.engine',",
+        "'grader.engine.scenarios',",
+        "'grader.exercises']",
+    ]

@@ -54,8 +54,8 @@ def subjects(name: str, workdir: Path, mutants: int | None = None) -> list[Path]
     """The stub and the mutants (all, or the first few) of `name`, written to `workdir`."""
     solution = catalog.solution_file(name).read_text("utf-8")
     files = {"stub": catalog.stub_text(name)}
-    for mutant in catalog.load(name).mutants[:mutants]:
-        files[mutant.misconception] = mutant_source(solution, mutant)
+    for number, mutant in enumerate(catalog.load(name).mutants[:mutants]):
+        files[f"{mutant.misconception}-{number}"] = mutant_source(solution, mutant)
     paths = []
     for label, text in files.items():
         (workdir / label).mkdir()
