@@ -199,10 +199,8 @@ def on_device(seen: dict[str, Any]) -> bool | str:
     if seen["output_shape"] is None or seen["output_shape"][1:] != [10]:
         return f"the model returned shape {seen['output_shape']} for 2 images; expected [2, 10]"
     return not seen["behind"] or (
-        f"the model leaves {seen['behind']} off its device. model.to(device) moves only "
-        "registered parameters, buffers and submodules, and tensors made in forward without "
-        "device= stay on the CPU: on a GPU the forward fails. Use self.register_buffer(...), "
-        "nn.Sequential or nn.ModuleList, and torch.zeros(..., device=x.device)"
+        f"the model leaves {seen['behind']} off its device: model.to(device) moves only "
+        "registered parameters, buffers and submodules, and forward must make tensors on x.device"
     )
 
 
@@ -271,7 +269,7 @@ CHECKS = [
     fixed(
         "conv2d_forward-asymmetric-kernel",
         "conv2d_forward slides the kernel as it is (cross-correlation): an asymmetric kernel",
-        "Do not flip the kernel: out[i, j] = sum x_pad[S i + p, S j + q] w[p, q].",
+        "The kernel slides as it is, unflipped: out[i, j] = sum x_pad[S i + p, S j + q] w[p, q].",
         ((IMAGE, ASYMMETRIC, ZERO), {}),
         ((IMAGE2, MIRRORED, np.array([1.0, -1.0])), {"padding": 1}),
     ),
