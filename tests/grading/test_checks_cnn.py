@@ -119,6 +119,12 @@ def test_a_bias_gradient_summed_over_too_few_axes_is_named_by_the_family_signatu
     assert family[0].signature == "axis-sum" and bears("axis-sum", expected, received)
     assert not any(agrees(probe(ModuleSubject(m.module())), received) for m in family)
     assert not bears("axis-sum", expected, expected)
+    unfinished = types.ModuleType("db_none")  # db left as None: no relation, and no crash
+    exec(
+        compile(SOLUTION.replace("db = dout.sum(axis=(0, 2, 3))", "db = None"), "<db>", "exec"),
+        unfinished.__dict__,
+    )
+    assert not bears("axis-sum", expected, probe(ModuleSubject(unfinished)))
 
 
 def test_pooling_gradients_in_the_fixed_cases_are_all_identifiable() -> None:
