@@ -21,11 +21,11 @@ from hypothesis import find
 torch = pytest.importorskip("torch")
 
 import reference.cnn as reference_cnn  # noqa: E402
-from grader.checks import cnn as checks  # noqa: E402
-from grader.checks.base import Context, ModuleSubject, mutant_module, mutant_source  # noqa: E402
-from grader.checks.compare import agrees  # noqa: E402
-from grader.runner import Options, grade  # noqa: E402
-from grader.scenarios.cnn import (  # noqa: E402
+from grader.engine import Context, ModuleSubject, agrees  # noqa: E402
+from grader.engine.mutants import bears  # noqa: E402
+from grader.exercises.cnn import checks  # noqa: E402
+from grader.exercises.cnn import scenarios as run  # noqa: E402
+from grader.exercises.cnn.scenarios import (  # noqa: E402
     FixedDevices,
     count_models,
     digits_accuracy,
@@ -33,6 +33,7 @@ from grader.scenarios.cnn import (  # noqa: E402
     runs_anywhere,
     simple_cnn,
 )
+from grader.runner import Options, grade  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "cnn.py").read_text("utf-8")
@@ -67,8 +68,8 @@ def failed(result) -> dict[str, str]:
 # -- the inputs ------------------------------------------------------------------------------------
 
 
-def _geometry(call) -> dict[str, int]:
-    (x, w, _), kwargs = call
+def _geometry(drawn) -> dict[str, int]:
+    x, w, _, _, kwargs = drawn
     (h, width), (kh, kw) = x.shape[2:], w.shape[2:]
     stride, padding = kwargs.get("stride", 1), kwargs.get("padding", 0)
     return {"h": h, "w": width, "kh": kh, "kw": kw, "s": stride, "p": padding}
@@ -80,7 +81,7 @@ def _uneven(g: dict[str, int]) -> bool:
 
 
 def test_conv_examples_reach_the_geometries_that_expose_mistakes() -> None:
-    strategy = checks.conv_calls().map(_geometry)
+    strategy = checks.conv_layer.strategy.map(_geometry)
     assert find(strategy, lambda g: g["h"] != g["w"])
     assert find(strategy, lambda g: g["kh"] != g["kw"])
     assert find(strategy, _uneven)
@@ -89,34 +90,50 @@ def test_conv_examples_reach_the_geometries_that_expose_mistakes() -> None:
 
 def test_every_drawn_call_is_valid() -> None:
     rng = np.random.default_rng(0)
-    for backward in (False, True):
-        for _ in range(50):
-            args, kwargs = checks.conv_hidden(backward)(rng)
-            out = reference_cnn.conv2d_backward(*args, **kwargs) if backward else None
-            if not backward:
-                assert reference_cnn.conv2d_forward(*args, **kwargs).size > 0
-            else:
-                assert out[0].shape == args[1].shape
-            pool_args, pool_kwargs = checks.pool_hidden(backward)(rng)
-            x = pool_args[-1]
-            assert len(np.unique(x)) == x.size  # no ties in a max
-            if backward:
-                assert reference_cnn.maxpool2d_backward(*pool_args, **pool_kwargs).shape == x.shape
+    for _ in range(50):
+        x, w, b, dout, kwargs = checks.conv_layer.draw(rng)
+        assert reference_cnn.conv2d_forward(x, w, b, **kwargs).shape == dout.shape
+        assert reference_cnn.conv2d_backward(dout, x, w, b, **kwargs)[0].shape == x.shape
+        x, dout, kwargs = checks.pool_layer.draw(rng)
+        assert len(np.unique(x)) == x.size  # no ties in a max
+        assert reference_cnn.maxpool2d_forward(x, **kwargs).shape == dout.shape
+        assert reference_cnn.maxpool2d_backward(dout, x, **kwargs).shape == x.shape
 
 
-def test_the_fixed_cases_tell_each_mistake_from_the_reference() -> None:
-    for mutant in checks.MUTANTS:
-        mistaken = mutant.probe(ModuleSubject(mutant_module("reference.cnn", mutant)))
+def test_each_family_probe_tells_every_member_from_the_reference() -> None:
+    assert len(checks.EXERCISE.mutants) >= 18
+    for mutant in checks.EXERCISE.mutants:
+        mistaken = mutant.probe(ModuleSubject(mutant.module()))
         expected = mutant.probe(ModuleSubject(reference_cnn))
-        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.misconception
+        assert not agrees(expected, mistaken, mutant.rtol, mutant.atol), mutant.id
+
+
+def test_a_bias_gradient_summed_over_too_few_axes_is_named_by_the_family_signature() -> None:
+    """No member sums over (0, 2) only; the axis-sum signature still names the mistake."""
+    learner = types.ModuleType("db_axes")
+    wrong = SOLUTION.replace("db = dout.sum(axis=(0, 2, 3))", "db = dout.sum(axis=(0, 2))")
+    exec(compile(wrong, "<db axes>", "exec"), learner.__dict__)
+    family = [m for m in checks.EXERCISE.mutants if m.misconception == "conv-db-not-summed"]
+    probe = family[0].probe
+    expected, received = probe(ModuleSubject(reference_cnn)), probe(ModuleSubject(learner))
+    assert family[0].signature == "axis-sum" and bears("axis-sum", expected, received)
+    assert not any(agrees(probe(ModuleSubject(m.module())), received) for m in family)
+    assert not bears("axis-sum", expected, expected)
+    unfinished = types.ModuleType("db_none")  # db left as None: no relation, and no crash
+    exec(
+        compile(SOLUTION.replace("db = dout.sum(axis=(0, 2, 3))", "db = None"), "<db>", "exec"),
+        unfinished.__dict__,
+    )
+    assert not bears("axis-sum", expected, probe(ModuleSubject(unfinished)))
 
 
 def test_pooling_gradients_in_the_fixed_cases_are_all_identifiable() -> None:
-    for (dout, x), kwargs in checks.POOL_OVERLAP + checks.POOL_ROUTES:
-        assert len(np.unique(x)) == x.size
+    x = checks.POOL_X
+    assert len(np.unique(x)) == x.size
+    for dout, kwargs in ((checks.RAMP, {"size": 3, "stride": 1}), (checks.RAMP6, {})):
         assert len(np.unique(dout)) == dout.size
         dx = reference_cnn.maxpool2d_backward(dout, x, **kwargs)
-        assert np.isclose(dx.sum(), dout.sum())
+        assert np.isclose(dx.sum(), dout.sum())  # every share lands somewhere, once
 
 
 # -- SimpleCNN and count_parameters -------------------------------------------------------------
@@ -172,7 +189,7 @@ def test_a_missing_padding_is_named_in_the_layers_check() -> None:
 
 
 def test_counts_of_the_fixed_models() -> None:
-    counts = count_models(reference_cnn, checks.COUNT_SPECS)
+    counts = count_models(reference_cnn, [spec for _, spec in run.COUNTED])
     assert counts[0] == 545_098 == reference_cnn.count_parameters(reference_cnn.SimpleCNN())
     assert counts[1] == 8 * 9 + 8 + 16 + 72 * 10 + 10  # batch norm's buffers do not count
     assert counts[2] == 72 * 10  # frozen conv and batch norm, linear without bias
@@ -242,8 +259,8 @@ def build_digits_model():
 
 def test_registered_buffers_and_tensors_on_the_input_device_pass() -> None:
     learner = variant(REGISTERED_AND_ON_DEVICE)
-    run = runs_anywhere(learner, "build_digits_model", "cpu")
-    assert run["left_behind"] == [] and run["fixed_device"] == []
+    seen = runs_anywhere(learner, "build_digits_model", "cpu")
+    assert seen["left_behind"] == [] and seen["fixed_device"] == []
     assert run_check("build_digits_model-runs-on-any-device", learner).passed
 
 
@@ -251,7 +268,7 @@ def test_tensors_created_on_the_cpu_in_forward_are_seen_on_a_cpu_only_machine() 
     verdict = run_check("build_digits_model-runs-on-any-device", variant(CREATES_ON_THE_CPU))
     assert not verdict.passed
     assert "torch.zeros(...) without device=" in verdict.message
-    mutant = next(m for m in checks.MUTANTS if m.misconception == "device-ignored")
+    mutant = next(m for m in checks.EXERCISE.mutants if m.misconception == "device-ignored")
     assert mutant.probe(ModuleSubject(variant(CREATES_ON_THE_CPU))) is True
     assert mutant.probe(ModuleSubject(reference_cnn)) is False
 
@@ -283,23 +300,23 @@ def test_the_watch_lets_zero_dimensional_and_device_aware_tensors_through() -> N
 def test_digits_are_scikit_learns_and_the_split_is_stratified() -> None:
     from sklearn.datasets import load_digits
 
-    images, labels = checks.digits()
+    images, labels = run.digits()
     bunch = load_digits()
     assert np.array_equal(labels, bunch.target)
     assert np.allclose(images.reshape(len(labels), 64), bunch.data / 16.0)
-    train, test = checks.stratified_split(labels, 0)
+    train, test = run.stratified_split(labels, 0)
     assert len(np.intersect1d(train, test)) == 0 and len(train) + len(test) == len(labels)
     share = np.bincount(labels[test], minlength=10) / np.bincount(labels, minlength=10)
     assert np.all(np.abs(share - 0.25) < 0.02)
-    again, _ = checks.stratified_split(labels, 0)
+    again, _ = run.stratified_split(labels, 0)
     assert np.array_equal(train, again)
 
 
 @pytest.mark.slow
 def test_the_reference_digits_model_clears_the_bar_for_several_seeds() -> None:
-    images, labels = checks.digits()
+    images, labels = run.digits()
     for seed in (1, 2):
-        train, test = checks.stratified_split(labels, seed)
+        train, test = run.stratified_split(labels, seed)
         args = (images[train], labels[train], images[test], labels[test], seed, 20, "cpu")
         assert digits_accuracy(reference_cnn, *args)["accuracy"] >= 0.95
 
@@ -309,10 +326,10 @@ def test_a_model_that_cannot_learn_fails_the_accuracy_check() -> None:
     learner = variant(
         "def build_digits_model():\n    return nn.Sequential(nn.Flatten(), nn.Linear(64, 10))\n"
     )
-    args = checks.digits_args("cpu")
+    args = run.digits_args("cpu")
     args[5] = 2
-    run = digits_accuracy(learner, *args)
-    assert run["accuracy"] < 0.95 and len(run["losses"]) == 2
+    trained = digits_accuracy(learner, *args)
+    assert trained["accuracy"] < 0.95 and len(trained["losses"]) == 2
 
 
 def test_a_wrong_output_shape_is_explained() -> None:
@@ -320,7 +337,7 @@ def test_a_wrong_output_shape_is_explained() -> None:
         "def build_digits_model():\n    return nn.Sequential(nn.Flatten(), nn.Linear(64, 5))\n"
     )
     with pytest.raises(ValueError, match=r"must return logits of shape \(64, 10\)"):
-        digits_accuracy(learner, *checks.digits_args("cpu"))
+        digits_accuracy(learner, *run.digits_args("cpu"))
 
 
 # -- through the worker ---------------------------------------------------------------------------
@@ -393,7 +410,7 @@ def test_cpu_and_cuda_runs_agree() -> None:
         assert np.allclose(cuda["output"], cpu["output"], rtol=1e-4, atol=1e-5)
     for which in ("SimpleCNN", "build_digits_model"):
         assert runs_anywhere(learner, which, "cuda")["output_device"] == "cuda"
-    accuracy = digits_accuracy(learner, *checks.digits_args("cuda"))["accuracy"]
+    accuracy = digits_accuracy(learner, *run.digits_args("cuda"))["accuracy"]
     assert accuracy >= 0.95
 
 
@@ -401,9 +418,9 @@ def test_cpu_and_cuda_runs_agree() -> None:
 @needs_cuda
 def test_a_model_left_on_the_cpu_fails_the_same_check_on_cuda(tmp_path: Path) -> None:
     """The device check fails on both machines, and nothing else fails on either."""
-    mutant = next(m for m in checks.MUTANTS if m.misconception == "device-ignored")
+    mutant = next(m for m in checks.EXERCISE.mutants if m.misconception == "device-ignored")
     path = tmp_path / "cnn.py"
-    path.write_text(mutant_source(SOLUTION, mutant), "utf-8")
+    path.write_text(mutant.text(), "utf-8")
     on_cuda = grade("cnn", path, Options(device="cuda"))
     on_cpu = grade("cnn", path, Options(device="cpu"))
     assert set(failed(on_cuda)) == set(failed(on_cpu)) == {"build_digits_model-runs-on-any-device"}

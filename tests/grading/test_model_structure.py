@@ -21,10 +21,10 @@ import pytest
 torch = pytest.importorskip("torch")
 
 import reference.cnn as reference_cnn  # noqa: E402
-from grader.checks import cnn as checks  # noqa: E402
-from grader.checks.base import Context, ModuleSubject  # noqa: E402
+from grader.engine import Context, ModuleSubject  # noqa: E402
+from grader.exercises.cnn import checks  # noqa: E402
+from grader.exercises.cnn.scenarios import simple_cnn, simple_cnn_layers  # noqa: E402
 from grader.runner import Options, grade  # noqa: E402
-from grader.scenarios.cnn import simple_cnn, simple_cnn_layers  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "cnn.py").read_text("utf-8")

@@ -2,7 +2,9 @@
 
 Each function takes the exercise's module first (the learner's in the worker,
 the reference or a mutant in the grader) and plain data after it, and
-returns plain data.
+returns plain data. Beside them, what those runs are given and give back:
+the models `count_models` builds (`COUNTED`), the digits split the grader
+reads (`digits_args`) and the text of a described layer (`layer_text`).
 
 No function of the exercise takes a device: the grader moves the learner's
 models. So "honouring the device" here means that a model goes wholly where
@@ -16,6 +18,7 @@ forward, run on the device being graded, for tensors created without
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 from typing import Any
 
@@ -27,33 +30,6 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
 from grader.exercises.training_loop.scenarios import Optimizer, number
-
-NOTES_LAYERS: list[dict[str, Any]] = [
-    {
-        "type": "Conv2d",
-        "in_channels": 3,
-        "out_channels": 32,
-        "kernel_size": [3, 3],
-        "stride": [1, 1],
-        "padding": [1, 1],
-    },
-    {
-        "type": "Conv2d",
-        "in_channels": 32,
-        "out_channels": 64,
-        "kernel_size": [3, 3],
-        "stride": [1, 1],
-        "padding": [1, 1],
-    },
-    {"type": "Linear", "in_features": 64 * 8 * 8, "out_features": 128},
-    {"type": "Linear", "in_features": 128, "out_features": 10},
-]
-"""SimpleCNN's weighted layers as the curriculum gives them, in the order data meets them.
-
-The contract names no attribute: a SimpleCNN is known by these layers, found
-wherever the learner registered them (attributes of any name, nn.Sequential,
-nn.ModuleList), and the grader's weights go into them in this order.
-"""
 
 MODULE_INTERNALS = frozenset(vars(nn.Module()))
 """What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
@@ -164,6 +140,23 @@ Layer = tuple[str, nn.Module]
 """A weighted layer and where it sits in the model (`named_modules`' path)."""
 
 
+NOTES_LAYERS = [
+    describe_layer(layer)
+    for layer in (
+        nn.Conv2d(3, 32, 3, padding=1, device="meta"),
+        nn.Conv2d(32, 64, 3, padding=1, device="meta"),
+        nn.Linear(64 * 8 * 8, 128, device="meta"),
+        nn.Linear(128, 10, device="meta"),
+    )
+]
+"""SimpleCNN's weighted layers as the curriculum gives them, in the order data meets them.
+
+The contract names no attribute: a SimpleCNN is known by these layers, found
+wherever the learner registered them (attributes of any name, nn.Sequential,
+nn.ModuleList), and the grader's weights go into them in this order.
+"""
+
+
 def weighted_layers(model: nn.Module) -> list[Layer]:
     """The Conv2d and Linear layers of `model`, in registration order, with their paths.
 
@@ -199,6 +192,25 @@ def in_notes_order(layers: list[Layer]) -> list[Layer]:
 def described(layers: list[Layer]) -> list[dict[str, Any]]:
     """Each layer's description, with its path under "path" (for feedback only)."""
     return [{"path": path, **describe_layer(layer)} for path, layer in layers]
+
+
+def layer_text(layer: dict[str, Any]) -> str:
+    """A described layer as the learner would write it (for feedback)."""
+    if layer["type"] == "Conv2d":
+        padding = layer["padding"]
+        return (
+            f"Conv2d({layer['in_channels']}, {layer['out_channels']}, kernel_size="
+            f"{tuple(layer['kernel_size'])}, stride={tuple(layer['stride'])}, padding="
+            f"{tuple(padding) if isinstance(padding, list) else padding!r})"
+        )
+    if layer["type"] == "Linear":
+        return f"Linear({layer['in_features']}, {layer['out_features']})"
+    return f"a {layer['type']}"
+
+
+def layer_place(layer: dict[str, Any]) -> str:
+    """Where the learner registered a described layer."""
+    return f"self.{layer['path']}" if layer["path"] else "the model itself"
 
 
 def fill_layers(layers: list[Layer], seed: int) -> None:
@@ -262,6 +274,41 @@ def layer_from_spec(spec: list[Any]) -> nn.Module:
     return layer
 
 
+COUNTED: list[tuple[str, list[list[Any]]]] = [
+    (  # 896 + 18,496 + 524,416 + 1,290 = 545,098
+        "the notes' SimpleCNN",
+        [
+            ["conv", 3, 32, 3, True, False],
+            ["relu"],
+            ["pool"],
+            ["conv", 32, 64, 3, True, False],
+            ["relu"],
+            ["pool"],
+            ["flatten"],
+            ["linear", 4096, 128, True, False],
+            ["relu"],
+            ["linear", 128, 10, True, False],
+        ],
+    ),
+    (  # batch norm's affine parameters count, its running statistics (buffers) do not
+        "a conv + batch-norm + linear model",
+        [
+            ["conv", 1, 8, 3, True, False],
+            ["bn", 8, False],
+            ["flatten"],
+            ["linear", 72, 10, True, False],
+        ],
+    ),
+    (
+        "a model whose conv and batch norm are frozen (requires_grad=False)",
+        [["conv", 1, 8, 3, True, True], ["bn", 8, True], ["linear", 72, 10, False, False]],
+    ),
+    ("Linear(5, 3, bias=False)", [["linear", 5, 3, False, False]]),
+    ("a model with no parameters", [["relu"], ["flatten"]]),
+]
+"""The models count_parameters must count right, described for feedback, as layer specs."""
+
+
 def count_models(module: Any, specs: list[list[list[Any]]]) -> list[Any]:
     """`count_parameters` of each model described in `specs` (an nn.Sequential each)."""
     start("cpu")
@@ -270,6 +317,49 @@ def count_models(module: Any, specs: list[list[list[Any]]]) -> list[Any]:
 
 
 # -- the digits model ------------------------------------------------------------------------
+
+
+DIGITS_SEED, DIGITS_EPOCHS, DIGITS_THRESHOLD = 0, 20, 0.95
+
+
+@functools.lru_cache(maxsize=1)
+def digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's 8x8 digits as float32 (1797, 1, 8, 8) images in [0, 1], int64 labels
+    (read in the grader, from the copy scikit-learn ships)."""
+    from grader.engine.values import sklearn_data
+
+    data = sklearn_data("digits.csv.gz")
+    if data is None:  # pragma: no cover - another layout of scikit-learn's files
+        from sklearn.datasets import load_digits
+
+        bunch = load_digits()
+        pixels, labels = bunch.data, bunch.target
+    else:
+        pixels, labels = data[:, :-1], data[:, -1]
+    images = (np.asarray(pixels, dtype=np.float64) / 16.0).astype(np.float32).reshape(-1, 1, 8, 8)
+    return images, np.asarray(labels).astype(np.int64)
+
+
+def stratified_split(
+    labels: np.ndarray, seed: int, test_fraction: float = 0.25
+) -> tuple[np.ndarray, np.ndarray]:
+    """Train and test indices: each class split 75/25 by a generator seeded with `seed`."""
+    rng = np.random.default_rng(seed)
+    train, test = [], []
+    for label in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == label))
+        cut = round(len(members) * test_fraction)
+        test.append(members[:cut])
+        train.append(members[cut:])
+    return rng.permutation(np.concatenate(train)), np.sort(np.concatenate(test))
+
+
+def digits_args(device: str) -> list[Any]:
+    """The arguments of `digits_accuracy` after the module: the split, seed, epochs, device."""
+    images, labels = digits()
+    train, test = stratified_split(labels, DIGITS_SEED)
+    split = [images[train], labels[train], images[test], labels[test]]
+    return [*split, DIGITS_SEED, DIGITS_EPOCHS, device]
 
 
 def digits_accuracy(
@@ -390,7 +480,8 @@ def runs_anywhere(module: Any, which: str, device: str) -> dict[str, Any]:
 
     Returns the attributes `.to` would leave behind, what its forward created
     on a fixed device (see `FixedDevices`), and the device and shape of its
-    output, run on `device`. Both are found on every machine, before they
+    output, run on `device`; and all that stays off the device, described in
+    `behind` ("" if nothing). Both are found on every machine, before they
     could make a forward pass on a GPU fail: the verdict is the same with or
     without one.
     """
@@ -404,9 +495,15 @@ def runs_anywhere(module: Any, which: str, device: str) -> dict[str, Any]:
     watch = FixedDevices()
     with torch.no_grad(), on(target), watch:
         out = model(images)
+    on_cpu = sorted(set(watch.found))
+    output = out.device.type if isinstance(out, torch.Tensor) else None
+    behind = [f"self.{name} (a plain attribute)" for name in stray]
+    behind += [f"{made} in forward" for made in on_cpu]
+    behind += [f"its output (on {output})"] if output != target.type else []
     return {
+        "behind": ", ".join(behind),
         "left_behind": stray,
-        "fixed_device": sorted(set(watch.found)),
-        "output_device": out.device.type if isinstance(out, torch.Tensor) else None,
+        "fixed_device": on_cpu,
+        "output_device": output,
         "output_shape": list(out.shape) if isinstance(out, torch.Tensor) else None,
     }
