@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from grader import catalog  # noqa: E402
-from grader.checks.base import mutant_source  # noqa: E402
+from grader.engine.mutants import apply  # noqa: E402
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -40,7 +40,7 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 def variants(name: str) -> list[str]:
     """The solution and each mutant of exercise `name`, as learner files."""
     solution = (ROOT / "solutions" / f"{name}.py").read_text("utf-8")
-    return [solution, *(mutant_source(solution, m) for m in catalog.load(name).mutants)]
+    return [solution, *(apply(solution, m) for m in catalog.load(name).mutants)]
 
 
 def write_class(root: Path, name: str, count: int, prefix: str) -> None:

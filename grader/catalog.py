@@ -11,7 +11,6 @@ every command asks this module, so every command serves the course the same way.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,10 +38,6 @@ CURRICULUM = (
     "cnn",
 )
 """The curriculum's order (curriculum.md); a built-in exercise not in it comes after, a-z."""
-
-# transition: the limits of the exercises still in grader/checks/NAME.py (a declaration
-# states its own); this goes with the last port.
-TORCH_EXERCISES = frozenset({"training_loop", "cnn"})
 
 PURE_STDLIB = (
     "__future__",
@@ -117,14 +112,9 @@ def course() -> Course | None:
     return _active[1]
 
 
-def _declared(name: str) -> bool:
-    return (DECLARATIONS / name / "checks.py").is_file()
-
-
 def builtin() -> list[str]:
     """The built-in exercises, in the curriculum's order."""
     found = {path.parent.name for path in DECLARATIONS.glob("*/checks.py")}
-    found |= {n for n in CURRICULUM if importlib.util.find_spec(f"grader.checks.{n}")}  # transition
     return [n for n in CURRICULUM if n in found] + sorted(found - set(CURRICULUM))
 
 
@@ -136,9 +126,7 @@ def available() -> list[str]:
 
 def _declaration(name: str) -> Exercise:
     """The built-in exercise `name`, as its package declares it."""
-    if _declared(name):
-        return importlib.import_module(f"grader.exercises.{name}.checks").EXERCISE
-    return importlib.import_module(f"grader.checks.{name}").EXERCISE  # transition
+    return importlib.import_module(f"grader.exercises.{name}.checks").EXERCISE
 
 
 def load(name: str) -> Exercise:
@@ -165,10 +153,7 @@ def limits(name: str) -> Limits:
     entry = served.entry(name) if served and name in available() else None
     if entry is not None and entry.folder is not None:
         return load(name).limits
-    if _declared(name):
-        return _declaration(name).limits
-    torch = name in TORCH_EXERCISES  # transition
-    return Limits(torch=torch, imports=("torch", "sklearn") if torch else ())
+    return _declaration(name).limits
 
 
 def settings(name: str) -> Settings:
@@ -235,11 +220,7 @@ def stub_text(name: str) -> str:
 
 def hints_file(name: str) -> Path | None:
     """`name`'s per-function hints (TOML, beside its declaration), if it has any."""
-    declared = load(name)
-    if declared.folder is not None:
-        return declared.hints_file
-    path = Path(__file__).parent / "hints" / f"{name}.toml"  # transition
-    return path if path.is_file() else None
+    return load(name).hints_file
 
 
 def bank() -> Bank:

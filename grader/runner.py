@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from grader import catalog, names, static
-from grader.checks.base import Mutant, mutant_module  # transition: old whole-function mutants
 from grader.engine.compare import agrees
 from grader.engine.declaration import Exercise
+from grader.engine.mutants import Patch, bears
 from grader.engine.subjects import Context, ModuleSubject, WorkerSubject
 from grader.engine.verdicts import Abort, Check, Verdict
 from grader.release import cases
@@ -260,14 +260,14 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
     uses = {check.id: check.uses for check in exercise.checks}
     failed = [c for c in result.checks if not c.passed and c.id in uses]
     suspects = {name for c in failed for name in uses[c.id]}
-    families: dict[str, list[Mutant]] = {}
+    families: dict[str, list[Patch]] = {}
     for mutant in exercise.mutants:
         families.setdefault(mutant.misconception, []).append(mutant)
     for misconception, members in families.items():
         if misconception in result.misconceptions or not _blamed(members) & suspects:
             continue
         try:
-            blamed = _behaves_like(members, exercise, ctx) & suspects
+            blamed = _behaves_like(members, ctx) & suspects
         except OutOfTime:
             return
         if not blamed:
@@ -284,16 +284,14 @@ def _diagnose(exercise: Exercise, ctx: Context, result: ExerciseResult) -> None:
                 first = first or check.id
 
 
-def _blamed(members: list[Mutant]) -> set[str]:
+def _blamed(members: list[Patch]) -> set[str]:
     """The functions (or classes, for a method) the members of a family patch."""
     return {m.replaces.split(".")[0] for m in members}
 
 
-def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> set[str]:
+def _behaves_like(members: list[Patch], ctx: Context) -> set[str]:
     """The functions where the learner makes the family's mistake: on a member's probe they
     answer as that member (not as the reference), or bear the family's signature."""
-    from grader.engine.mutants import Patch, bears
-
     answers: dict[int, tuple[object, object] | None] = {}  # per probe: (reference's, learner's)
     found: set[str] = set()
     for member in members:
@@ -310,14 +308,9 @@ def _behaves_like(members: list[Mutant], exercise: Exercise, ctx: Context) -> se
         expected, received = answers[id(probe)]
         if agrees(expected, received, member.rtol, member.atol):
             continue
-        module = (
-            member.module()
-            if isinstance(member, Patch)
-            else mutant_module(exercise.reference, member)
-        )
-        signature = getattr(member, "signature", None)
-        if agrees(member.probe(ModuleSubject(module)), received, member.rtol, member.atol) or (
-            signature is not None and bears(signature, expected, received)
+        mistaken = member.probe(ModuleSubject(member.module()))
+        if agrees(mistaken, received, member.rtol, member.atol) or (
+            member.signature is not None and bears(member.signature, expected, received)
         ):
             found |= _blamed([member])
     return found

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from grader import catalog
-from grader.checks.base import Mutant, mutant_source
 from grader.course import CourseError
+from grader.engine.mutants import Patch, apply
 from grader.result import ExerciseResult
 from grader.runner import Options, grade
 from grader.stubgen import MarkerError
@@ -53,22 +53,17 @@ def check_stub(name: str, exercises: Path | None = None) -> Finding:
 
 
 def grade_mutant(
-    name: str, mutant: Mutant, workdir: Path, solutions: Path | None = None
+    name: str, mutant: Patch, workdir: Path, solutions: Path | None = None
 ) -> ExerciseResult:
     """Grade the solution with one mutant in place (written to `workdir`)."""
     solution = solutions / f"{name}.py" if solutions else catalog.solution_file(name)
     path = workdir / f"{name}.py"
-    from grader.engine.mutants import Patch, apply
-
-    text = solution.read_text("utf-8")
-    path.write_text(
-        apply(text, mutant) if isinstance(mutant, Patch) else mutant_source(text, mutant), "utf-8"
-    )
+    path.write_text(apply(solution.read_text("utf-8"), mutant), "utf-8")
     return grade(name, path, Options())
 
 
 def check_mutant(
-    name: str, mutant: Mutant, workdir: Path, solutions: Path | None = None
+    name: str, mutant: Patch, workdir: Path, solutions: Path | None = None
 ) -> Finding:
     result = grade_mutant(name, mutant, workdir, solutions)
     caught = result.score < result.max_score
@@ -78,7 +73,7 @@ def check_mutant(
     )
     detail += "" if named else ", not diagnosed"
     return Finding(
-        name, f"mutant {getattr(mutant, 'id', mutant.misconception)}", caught and named, detail
+        name, f"mutant {mutant.id}", caught and named, detail
     )
 
 

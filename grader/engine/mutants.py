@@ -131,6 +131,11 @@ def load(folder: Path, source: Path, probes: Probes | None = None) -> tuple[Patc
     missing = sorted(set(probes) - set(families))
     if missing:
         raise MutantError(f"{path}: probes for families it does not declare: {', '.join(missing)}")
+    unprobed = sorted({f"{p.misconception} ({p.replaces})" for p in patches if p.probe is None})
+    if unprobed:
+        raise MutantError(
+            f"{path}: checks.py declares no probe (exercise(probes=...)) for {', '.join(unprobed)}"
+        )
     return tuple(patches)
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from grader import catalog
-from grader.checks.base import mutant_source
+from grader.engine.mutants import apply
 from grader.gradebook import books
 from grader.gradebook.autograde import autograde
 from grader.gradebook.pool import Pool
@@ -54,7 +54,7 @@ def wait_for_group(pgid: int, seconds: float) -> bool:
 def test_kill_9_mid_run_then_rerun_gives_the_uninterrupted_gradebook(gb, tmp_path: Path) -> None:
     solution = gb.solution("activations")
     mutants = catalog.load("activations").mutants[:4]
-    learners = {f"m{i}": {"activations": mutant_source(solution, m)} for i, m in enumerate(mutants)}
+    learners = {f"m{i}": {"activations": apply(solution, m)} for i, m in enumerate(mutants)}
     learners["solution"] = {"activations": solution}
     learners["stub"] = {"activations": gb.stub("activations")}
     gb.write_course(tmp_path / "subs", learners)

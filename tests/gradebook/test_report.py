@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from grader import catalog
-from grader.checks.base import mutant_source
+from grader.engine.mutants import apply
 
 HOSTILE = "<img src=x onerror=alert(1)> *bold* | pipe"
 OWN_CODE = """
@@ -43,7 +43,7 @@ def mutants_course(gb: SimpleNamespace, tmp_path_factory: pytest.TempPathFactory
                 continue  # one learner per mistake: its family's first member
             learner = "overflow" if mutant.misconception == "softmax-overflow" else f"{name}-{i}"
             files = learners.setdefault(learner, {n: gb.solution(n) for n in names})
-            files[name] = mutant_source(gb.solution(name), mutant)
+            files[name] = apply(gb.solution(name), mutant)
             given.setdefault(mutant.misconception, set()).add(learner)
     learners["perfect"] = {n: gb.solution(n) for n in names}
     own = gb.solution("activations") + OWN_CODE

@@ -25,23 +25,7 @@ GOLDEN = Path(__file__).parent / "golden"
 NAMES = catalog.available()
 
 
-def numbered(name: str) -> list[tuple[str, str, object]]:
-    """(exercise, mutant id, mutant): `family#n`, n counting within the family."""
-    seen: dict[str, int] = {}
-    found = []
-    for mutant in catalog.load(name).mutants:
-        seen[mutant.misconception] = seen.get(mutant.misconception, 0) + 1
-        found.append(
-            (
-                name,
-                getattr(mutant, "id", f"{mutant.misconception}#{seen[mutant.misconception]}"),
-                mutant,
-            )
-        )
-    return found
-
-
-MUTANTS = [entry for name in NAMES for entry in numbered(name)]
+MUTANTS = [(name, m.id, m) for name in NAMES for m in catalog.load(name).mutants]
 
 
 def same_as_recorded(name: str, subject: str, result: ExerciseResult) -> None:

@@ -36,6 +36,7 @@ def write(folder: Path, toml: str) -> Path:
 
 
 FAMILY = '[family.scale-wrong]\nexplanation = "scale multiplies by k"\n'
+PROBES = {"scale-wrong": lambda subject: subject.call("scale", 3.0)}
 
 
 def test_a_patch_edits_only_its_function_and_numbers_its_family(tmp_path: Path) -> None:
@@ -46,7 +47,7 @@ def test_a_patch_edits_only_its_function_and_numbers_its_family(tmp_path: Path) 
         + '[[mutant]]\nfamily = "scale-wrong"\nfunction = "Counter.step"\n'
         + 'edits = [["self.t += 1", "self.t += 2"], ["return self.t", "return self.t - 1"]]\n',
     )
-    first, second = load(tmp_path, source)
+    first, second = load(tmp_path, source, PROBES)
     assert (first.id, second.id) == ("scale-wrong#1", "scale-wrong#2")
     assert first.module().scale(np.array([3.0])) == 3.0
     counter = second.module().Counter()
@@ -68,7 +69,7 @@ def test_a_patch_edits_only_its_function_and_numbers_its_family(tmp_path: Path) 
 def test_a_patch_that_does_not_apply_is_named(tmp_path: Path, mutant: str, complaint: str) -> None:
     source = write(tmp_path, FAMILY + f'[[mutant]]\nfamily = "scale-wrong"\n{mutant}\n')
     with pytest.raises(MutantError, match=complaint):
-        load(tmp_path, source)
+        load(tmp_path, source, PROBES)
 
 
 def test_families_and_probes_must_match(tmp_path: Path) -> None:
@@ -88,6 +89,17 @@ def test_families_and_probes_must_match(tmp_path: Path) -> None:
     )
     with pytest.raises(MutantError, match="signature 'twice' is not one of"):
         load(tmp_path, source)
+
+
+def test_every_family_needs_a_probe(tmp_path: Path) -> None:
+    source = write(
+        tmp_path,
+        FAMILY + '[[mutant]]\nfamily = "scale-wrong"\nfunction = "scale"\nfind = "k * x"\n',
+    )
+    with pytest.raises(MutantError, match=r"no probe .* for scale-wrong \(scale\)"):
+        load(tmp_path, source)
+    with pytest.raises(MutantError, match=r"no probe .* for scale-wrong \(scale\)"):
+        load(tmp_path, source, {"scale-wrong": {"Counter": PROBES["scale-wrong"]}})
 
 
 def test_no_mutants_file_no_mutants(tmp_path: Path) -> None:

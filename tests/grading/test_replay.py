@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 
 from grader import catalog
-from grader.checks.base import mutant_source
 from grader.engine import replay
+from grader.engine.mutants import apply
 from grader.runner import Options, grade
 
 NUMPY = [name for name in catalog.available() if not catalog.uses_torch(name)]
@@ -55,7 +55,7 @@ def subjects(name: str, workdir: Path, mutants: int | None = None) -> list[Path]
     solution = catalog.solution_file(name).read_text("utf-8")
     files = {"stub": catalog.stub_text(name)}
     for number, mutant in enumerate(catalog.load(name).mutants[:mutants]):
-        files[f"{mutant.misconception}-{number}"] = mutant_source(solution, mutant)
+        files[f"{mutant.misconception}-{number}"] = apply(solution, mutant)
     paths = []
     for label, text in files.items():
         (workdir / label).mkdir()

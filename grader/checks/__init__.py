@@ -1,1 +1,0 @@
-"""transition: the exercises not yet ported to grader/exercises/NAME/ (one module each)."""
