@@ -5,9 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# An installed wheel carries the solutions as grader/solutions (mutants are patches of them).
-SOLUTIONS = (
-    ROOT / "solutions" if (ROOT / "solutions").is_dir() else Path(__file__).parent / "solutions"
-)
+SOLUTIONS = ROOT / "solutions"
 # In a checkout the stubs are exercises/; an installed wheel carries them as grader/stubs.
 EXERCISES = ROOT / "exercises" if (ROOT / "exercises").is_dir() else Path(__file__).parent / "stubs"
