@@ -118,13 +118,15 @@ def exercise(
     where = where.resolve()
     built = tuple(check for item in checks for check in checks_of(item))
     course = (where / "solution.py").is_file()
+    solution = solution_of(where)
     return Exercise(
         name=where.name,
         title=title,
         reference="" if course else f"reference.{where.name}",
         functions=tuple(functions) if functions else learner_names(where),
         checks=built,
-        mutants=mutants.load(where, solution_of(where), probes),
+        # a grader installed without the solutions still grades, but names no mistake
+        mutants=mutants.load(where, solution, probes) if solution.is_file() else (),
         hints=tuple(hints),
         limits=limits,
         probes=dict(probes or {}),
