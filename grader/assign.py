@@ -16,7 +16,7 @@ import shlex
 import zipfile
 from pathlib import Path
 
-from grader.paths import EXERCISES
+from grader.paths import EXERCISES, SOLUTIONS
 from grader.release.write import Release
 from grader.release.write import release as write_release
 
@@ -149,6 +149,8 @@ def _source_files() -> dict[str, Path]:
                 files[inside.as_posix()] = path
     for stub in sorted(EXERCISES.glob("*.py")):
         files[f"grader/stubs/{stub.name}"] = stub
+    for solution in sorted(SOLUTIONS.glob("*.py")):  # the mutants are patches of them
+        files[f"solutions/{solution.name}"] = solution
     return files
 
 

@@ -20,5 +20,5 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_every_package_is_listed() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["setuptools"]
     found = set(find_packages(str(ROOT), include=["grader*", "reference*"]))
-    assert found | {"grader.stubs"} == set(config["packages"])
+    assert found | {"grader.stubs", "solutions"} == set(config["packages"])
     assert config["package-dir"] == {"grader.stubs": "exercises"}

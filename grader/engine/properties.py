@@ -170,7 +170,7 @@ def cases_check(
 
     def run(ctx: Context) -> Verdict:
         for case in cases():
-            found = judged(lambda: body(ctx, case), describe(case))  # noqa: B023
+            found = judged(lambda case=case: body(ctx, case), describe(case))
             if not found.passed:
                 return found
         return PASS
