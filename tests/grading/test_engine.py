@@ -16,8 +16,10 @@ from grader.engine import (
     Row,
     ScenarioRow,
     Wrong,
+    calls,
     domain,
     observations,
+    together,
 )
 from grader.engine.scenarios import batched
 
@@ -106,6 +108,13 @@ def test_an_observation_rule_says_its_advice_with_what_was_seen() -> None:
     (check,) = observations([rule])
     verdict = check.run(Context("toy", seen, seen, "s"))
     assert not verdict.passed and verdict.message == "2 of 5 passes ran in eval mode"
+
+
+def test_a_probe_of_probes_gives_each_value_in_order() -> None:
+    z = np.array([1.0, 20.0])
+    probe = together(calls("double", z), calls("double", z, k=1.0))
+    assert [v.tolist() for v in probe(RIGHT)] == [[2.0, 40.0], [1.0, 20.0]]
+    assert [v.tolist() for v in probe(WRONG)] == [[2.0, 20.0], [1.0, 20.0]]
 
 
 def test_wrong_carries_text_only() -> None:

@@ -21,6 +21,7 @@ from grader.engine import (
     Row,
     Verdict,
     Wrong,
+    advised,
     calls,
     cases_check,
     difference,
@@ -33,7 +34,6 @@ from grader.engine import (
     scenario_check,
     show,
 )
-from grader.engine.cases import advised
 from grader.exercises.cnn import scenarios as run
 from grader.result import Series
 from reference.cnn import conv_output_size as out

@@ -34,6 +34,7 @@ from grader.engine import (
     Verdict,
     Wrong,
     calls,
+    describe_type,
     difference,
     domain,
     exercise,
@@ -42,8 +43,8 @@ from grader.engine import (
     property_check,
     scenario_check,
     show,
+    together,
 )
-from grader.engine.compare import describe_type
 from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit, many
 from grader.result import Series
 
@@ -335,10 +336,6 @@ def epochs_probe(n: int, batch_size: int, seed: int | None, epochs: int) -> Any:
     )
 
 
-def both(*probes: Any) -> Any:
-    return lambda subject: tuple(probe(subject) for probe in probes)
-
-
 LINREG = calls("linreg_grad", np.array([0.5, -1.0]), 1.5, PROBE_X[:3], PROBE_Y[:3])
 
 EXERCISE = exercise(
@@ -363,14 +360,14 @@ EXERCISE = exercise(
         Row("normal_equation", normal_equation_call, atol=1e-8),
     ],
     probes={
-        "updates-floor-not-ceil": both(
+        "updates-floor-not-ceil": together(
             calls("updates_per_epoch", 10, 3), epochs_probe(10, 3, None, 1)
         ),
-        "shuffle-once": both(epochs_probe(9, 4, 0, 2), fit_probe(2, 0)),
+        "shuffle-once": together(epochs_probe(9, 4, 0, 2), fit_probe(2, 0)),
         "gd-step-uses-stale-params": fit_probe(2, None),
         "mse-grad-missing-2": LINREG,
-        "loss-sum-not-mean": both(LINREG, fit_probe(2, None)),
-        "neuron-bias-ignored": both(LINREG, calls("normal_equation", PROBE_X, PROBE_Y)),
+        "loss-sum-not-mean": together(LINREG, fit_probe(2, None)),
+        "neuron-bias-ignored": together(LINREG, calls("normal_equation", PROBE_X, PROBE_Y)),
     },
     hints=(
         "Start with the two small helpers: updates_per_epoch is math.ceil(n / batch_size), and "
