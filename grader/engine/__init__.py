@@ -31,7 +31,7 @@ _WHERE = {
     "domains": "SCALES STYLES Domain Pick domain fill fixed",
     "properties": "BATCH cases_check hidden_check property_check scenario_check",
     "rows": "Row ScenarioRow checks_of",
-    "cases": "Case Observe advised observations",
+    "cases": "Case Group Observe advised observations",
     "declaration": "Exercise Limits exercise",
     "scenarios": "batched",
     "values": "finite_floats sklearn_data stacked_twice",

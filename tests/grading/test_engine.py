@@ -10,6 +10,7 @@ import pytest
 from grader.engine import (
     Case,
     Context,
+    Group,
     ModuleSubject,
     Observe,
     Pick,
@@ -74,6 +75,25 @@ def test_a_row_generates_todays_three_checks_and_judges_both_sides() -> None:
     assert found["double-special-values"].counterexample == "double(array([100.]))"
     hidden = found["double-hidden"]
     assert not hidden.passed and "100" not in hidden.message and hidden.counterexample is None
+
+
+def test_each_group_of_a_row_is_a_check_of_its_own_with_its_advice() -> None:
+    small = Group("small", "double on small inputs", "small inputs too", ((np.array([1.0]),), {}))
+    big = Group(
+        "big",
+        "double on big inputs",
+        "big inputs double too",
+        ((np.array([1.0]),), {}),
+        ((np.array([100.0]),), {"k": 2.0}),
+    )
+    checks = Row("double", double_call, groups=[small, big]).checks()
+    assert [c.id for c in checks][-2:] == ["double-small", "double-big"]
+    assert checks[-1].title == "double on big inputs"
+    assert all(c.run(context(RIGHT)).passed for c in checks[-2:])
+    assert checks[-2].run(context(WRONG)).passed
+    failed = checks[-1].run(context(WRONG))
+    assert not failed.passed and failed.message.endswith("big inputs double too")
+    assert failed.counterexample == "double(array([100.]), k=2)"
 
 
 @pytest.mark.parametrize("batch", [False, True])
