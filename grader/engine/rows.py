@@ -109,13 +109,15 @@ class ScenarioRow:
     `ids` / `titles` override the generated ones, by kind: "property", "special", "hidden".
     `many`: the `batched(...)` function of scenarios.py that holds `scenario` under its name:
     the hidden cases then take one round trip per side instead of one each.
+    `sees_input`: the judge is `judge(inputs, expected, received)`, for verdicts (and
+    messages) that depend on what was drawn.
     """
 
     id: str
     what: str
     scenario: Callable[..., Any]
     inputs: Domain[tuple[Any, ...]]
-    judge: Callable[[Any, Any], None] | None = None
+    judge: Callable[..., None] | None = None
     special: Sequence[Case] = ()
     title: str = ""
     hidden_cases: int = 4
@@ -125,14 +127,22 @@ class ScenarioRow:
     titles: dict[str, str] = field(default_factory=dict)
     uses: Sequence[str] = ()
     many: Callable[..., Any] | None = None
+    sees_input: bool = False
 
     def checks(self) -> list[Check]:
-        judge = self.judge or agree
+        given = self.judge or agree
+
+        def judge(args: Sequence[Any], expected: Any, received: Any) -> None:
+            if self.sees_input:
+                given(args, expected, received)
+            else:
+                given(expected, received)
+
         uses = list(self.uses or [self.what])
         title = self.title or f"{self.what} behaves as the reference's"
 
         def one(ctx: Context, args: Sequence[Any]) -> None:
-            judge(*ctx.both(self.what, self.scenario, *args))
+            judge(args, *ctx.both(self.what, self.scenario, *args))
 
         def every(ctx: Context, drawn: Sequence[Sequence[Any]]) -> None:
             if self.many is None:
@@ -141,8 +151,8 @@ class ScenarioRow:
                 return
             cases = [list(args) for args in drawn]
             expected, received = ctx.both(self.what, self.many, self.scenario.__name__, cases)
-            for pair in zip(expected, received, strict=True):
-                judge(*pair)
+            for args, *pair in zip(drawn, expected, received, strict=True):
+                judge(args, *pair)
 
         def special(ctx: Context, case: Case) -> None:
             try:

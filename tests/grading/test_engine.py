@@ -115,6 +115,24 @@ def test_a_scenario_row_keeps_the_ids_it_is_given(batch: bool) -> None:
     assert [c.run(context(WRONG)).passed for c in checks] == [False, False]
 
 
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_scenario_row_judge_may_see_the_drawn_input(batch: bool) -> None:
+    seen: list[tuple[float, ...]] = []
+
+    def judge(args: tuple[np.ndarray], expected: np.ndarray, received: np.ndarray) -> None:
+        seen.append(tuple(args[0]))
+        np.testing.assert_allclose(expected, 2 * args[0] + 1)
+        if not np.allclose(received, expected):
+            raise Wrong(f"{received} for {args[0]}")
+
+    inputs = domain(lambda pick: (pick.array((3,), 100.0),))
+    many = batched({"run": run}, "toy") if batch else None
+    row = ScenarioRow("run", "double", run, inputs, judge, many=many, sees_input=True)
+    assert [c.run(context(RIGHT)).passed for c in row.checks()] == [True, True]
+    assert seen and all(len(args) == 3 for args in seen)
+    assert [c.run(context(WRONG)).passed for c in row.checks()] == [False, False]
+
+
 def test_an_observation_rule_says_its_advice_with_what_was_seen() -> None:
     seen = module(watch=lambda m: {"eval_mode": 2, "input": 5})
     rule = Observe(
