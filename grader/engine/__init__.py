@@ -24,13 +24,14 @@ import importlib
 from typing import Any
 
 _WHERE = {
-    "subjects": "Call Context ModuleSubject Subject WorkerSubject calls describe_call roundtrip",
+    "subjects": "Call Context ModuleSubject Subject WorkerSubject calls describe_call roundtrip "
+    "together",
     "verdicts": "PASS Abort Check Verdict Wrong expect failed judged verdict_of withhold",
-    "compare": "ATOL RTOL agree agrees difference show",
+    "compare": "ATOL RTOL agree agrees describe_type difference show",
     "domains": "SCALES STYLES Domain Pick domain fill fixed",
     "properties": "BATCH cases_check hidden_check property_check scenario_check",
     "rows": "Row ScenarioRow checks_of",
-    "cases": "Case Observe observations",
+    "cases": "Case Group Observe advised observations",
     "declaration": "Exercise Limits exercise",
     "scenarios": "batched",
     "values": "finite_floats sklearn_data stacked_twice",

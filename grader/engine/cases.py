@@ -36,6 +36,15 @@ class Case:
         return self.label or describe_call(function, self.args, self.kwargs)
 
 
+class Group:
+    """Hand-picked calls that show one mistake, judged together as a check of their own
+    (`{function}-{id}` in a `Row`), with the advice a learner who fails one of them needs."""
+
+    def __init__(self, id: str, title: str, advice: str, *calls: Call) -> None:
+        self.id, self.title = id, title
+        self.cases = [Case(args, kwargs, advice) for args, kwargs in calls]
+
+
 def advised(wrong: Wrong, function: str, cases: Sequence[Case]) -> Wrong:
     """`wrong`, named by the case it failed on and ending with that case's advice."""
     failed = next(

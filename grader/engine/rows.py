@@ -3,7 +3,8 @@
 
 `Row(name, calls)` gives `{name}-matches-reference` (hypothesis, over lists of
 up to BATCH calls, one round trip each), `{name}-special-values` (if it has
-special cases) and `{name}-hidden` (cases drawn from the secret's generator).
+special cases), `{name}-hidden` (cases drawn from the secret's generator) and
+one `{name}-{id}` check per `Group` of hand-picked calls.
 `ScenarioRow` does the same for a scenario that builds objects in the worker:
 it runs `scenario(module, *inputs)` on both sides and `judge`s the pair.
 """
@@ -14,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.engine.cases import Case, advised
+from grader.engine.cases import Case, Group, advised
 from grader.engine.compare import ATOL, RTOL, agree
 from grader.engine.domains import Domain
 from grader.engine.properties import BATCH, cases_check, hidden_check, property_check
@@ -24,7 +25,8 @@ from grader.engine.verdicts import Check, Wrong
 
 @dataclass(frozen=True)
 class Row:
-    """One learner function, its input domain (of `(args, kwargs)` calls) and special cases."""
+    """One learner function, its input domain (of `(args, kwargs)` calls), special cases
+    and groups of hand-picked calls."""
 
     name: str
     calls: Domain[Call]
@@ -34,6 +36,7 @@ class Row:
     atol: float = ATOL
     hidden_cases: int = 8
     points: float = 1.0
+    groups: Sequence[Group] = ()
 
     def checks(self) -> list[Check]:
         from hypothesis import strategies as st
@@ -52,6 +55,18 @@ class Row:
             except Wrong as wrong:
                 raise advised(wrong, name, cases) from None
 
+        def fixed(id: str, title: str, cases: Sequence[Case]) -> Check:
+            """One visible check of all `cases` at once, named by the first."""
+            return cases_check(
+                id,
+                title,
+                [name],
+                lambda: [cases],
+                special,
+                self.points,
+                lambda cases: cases[0].describe(name),
+            )
+
         checks = [
             property_check(
                 f"{name}-matches-reference",
@@ -65,14 +80,10 @@ class Row:
         ]
         if self.special:
             checks.append(
-                cases_check(
+                fixed(
                     f"{name}-special-values",
                     f"{name} is right on {self.special_title}",
-                    [name],
-                    lambda: [tuple(self.special)],
-                    special,
-                    self.points,
-                    lambda cases: cases[0].describe(name),
+                    tuple(self.special),
                 )
             )
         checks.append(
@@ -85,6 +96,7 @@ class Row:
                 self.points,
             )
         )
+        checks += [fixed(f"{name}-{g.id}", g.title, g.cases) for g in self.groups]
         return checks
 
 
@@ -97,13 +109,15 @@ class ScenarioRow:
     `ids` / `titles` override the generated ones, by kind: "property", "special", "hidden".
     `many`: the `batched(...)` function of scenarios.py that holds `scenario` under its name:
     the hidden cases then take one round trip per side instead of one each.
+    `sees_input`: the judge is `judge(inputs, expected, received)`, for verdicts (and
+    messages) that depend on what was drawn.
     """
 
     id: str
     what: str
     scenario: Callable[..., Any]
     inputs: Domain[tuple[Any, ...]]
-    judge: Callable[[Any, Any], None] | None = None
+    judge: Callable[..., None] | None = None
     special: Sequence[Case] = ()
     title: str = ""
     hidden_cases: int = 4
@@ -113,14 +127,22 @@ class ScenarioRow:
     titles: dict[str, str] = field(default_factory=dict)
     uses: Sequence[str] = ()
     many: Callable[..., Any] | None = None
+    sees_input: bool = False
 
     def checks(self) -> list[Check]:
-        judge = self.judge or agree
+        given = self.judge or agree
+
+        def judge(args: Sequence[Any], expected: Any, received: Any) -> None:
+            if self.sees_input:
+                given(args, expected, received)
+            else:
+                given(expected, received)
+
         uses = list(self.uses or [self.what])
         title = self.title or f"{self.what} behaves as the reference's"
 
         def one(ctx: Context, args: Sequence[Any]) -> None:
-            judge(*ctx.both(self.what, self.scenario, *args))
+            judge(args, *ctx.both(self.what, self.scenario, *args))
 
         def every(ctx: Context, drawn: Sequence[Sequence[Any]]) -> None:
             if self.many is None:
@@ -129,8 +151,8 @@ class ScenarioRow:
                 return
             cases = [list(args) for args in drawn]
             expected, received = ctx.both(self.what, self.many, self.scenario.__name__, cases)
-            for pair in zip(expected, received, strict=True):
-                judge(*pair)
+            for args, *pair in zip(drawn, expected, received, strict=True):
+                judge(args, *pair)
 
         def special(ctx: Context, case: Case) -> None:
             try:

@@ -94,6 +94,12 @@ def calls(function: str, *args: Any, **kwargs: Any) -> Callable[[Subject], Any]:
     return lambda subject: subject.call(function, *args, **kwargs)
 
 
+def together(*probes: Callable[[Subject], Any]) -> Callable[[Subject], Any]:
+    """A probe made of several, for a mistake that shows in more than one place:
+    the tuple of their values."""
+    return lambda subject: tuple(probe(subject) for probe in probes)
+
+
 def describe_call(function: str, args: Sequence[Any], kwargs: dict[str, Any] | None = None) -> str:
     parts = [show(a) for a in args] + [f"{k}={show(v)}" for k, v in (kwargs or {}).items()]
     return f"{function}({', '.join(parts)})"

@@ -10,14 +10,17 @@ import pytest
 from grader.engine import (
     Case,
     Context,
+    Group,
     ModuleSubject,
     Observe,
     Pick,
     Row,
     ScenarioRow,
     Wrong,
+    calls,
     domain,
     observations,
+    together,
 )
 from grader.engine.scenarios import batched
 
@@ -74,6 +77,25 @@ def test_a_row_generates_todays_three_checks_and_judges_both_sides() -> None:
     assert not hidden.passed and "100" not in hidden.message and hidden.counterexample is None
 
 
+def test_each_group_of_a_row_is_a_check_of_its_own_with_its_advice() -> None:
+    small = Group("small", "double on small inputs", "small inputs too", ((np.array([1.0]),), {}))
+    big = Group(
+        "big",
+        "double on big inputs",
+        "big inputs double too",
+        ((np.array([1.0]),), {}),
+        ((np.array([100.0]),), {"k": 2.0}),
+    )
+    checks = Row("double", double_call, groups=[small, big]).checks()
+    assert [c.id for c in checks][-2:] == ["double-small", "double-big"]
+    assert checks[-1].title == "double on big inputs"
+    assert all(c.run(context(RIGHT)).passed for c in checks[-2:])
+    assert checks[-2].run(context(WRONG)).passed
+    failed = checks[-1].run(context(WRONG))
+    assert not failed.passed and failed.message.endswith("big inputs double too")
+    assert failed.counterexample == "double(array([100.]), k=2)"
+
+
 @pytest.mark.parametrize("batch", [False, True])
 def test_a_scenario_row_keeps_the_ids_it_is_given(batch: bool) -> None:
     inputs = domain(lambda pick: (pick.array((3,), 100.0),))
@@ -93,6 +115,24 @@ def test_a_scenario_row_keeps_the_ids_it_is_given(batch: bool) -> None:
     assert [c.run(context(WRONG)).passed for c in checks] == [False, False]
 
 
+@pytest.mark.parametrize("batch", [False, True])
+def test_a_scenario_row_judge_may_see_the_drawn_input(batch: bool) -> None:
+    seen: list[tuple[float, ...]] = []
+
+    def judge(args: tuple[np.ndarray], expected: np.ndarray, received: np.ndarray) -> None:
+        seen.append(tuple(args[0]))
+        np.testing.assert_allclose(expected, 2 * args[0] + 1)
+        if not np.allclose(received, expected):
+            raise Wrong(f"{received} for {args[0]}")
+
+    inputs = domain(lambda pick: (pick.array((3,), 100.0),))
+    many = batched({"run": run}, "toy") if batch else None
+    row = ScenarioRow("run", "double", run, inputs, judge, many=many, sees_input=True)
+    assert [c.run(context(RIGHT)).passed for c in row.checks()] == [True, True]
+    assert seen and all(len(args) == 3 for args in seen)
+    assert [c.run(context(WRONG)).passed for c in row.checks()] == [False, False]
+
+
 def test_an_observation_rule_says_its_advice_with_what_was_seen() -> None:
     seen = module(watch=lambda m: {"eval_mode": 2, "input": 5})
     rule = Observe(
@@ -106,6 +146,13 @@ def test_an_observation_rule_says_its_advice_with_what_was_seen() -> None:
     (check,) = observations([rule])
     verdict = check.run(Context("toy", seen, seen, "s"))
     assert not verdict.passed and verdict.message == "2 of 5 passes ran in eval mode"
+
+
+def test_a_probe_of_probes_gives_each_value_in_order() -> None:
+    z = np.array([1.0, 20.0])
+    probe = together(calls("double", z), calls("double", z, k=1.0))
+    assert [v.tolist() for v in probe(RIGHT)] == [[2.0, 40.0], [1.0, 20.0]]
+    assert [v.tolist() for v in probe(WRONG)] == [[2.0, 20.0], [1.0, 20.0]]
 
 
 def test_wrong_carries_text_only() -> None:

@@ -26,6 +26,7 @@ from grader.engine import (
     Subject,
     Wrong,
     cases_check,
+    describe_type,
     difference,
     domain,
     exercise,
@@ -33,7 +34,6 @@ from grader.engine import (
     show,
     stacked_twice,
 )
-from grader.engine.compare import describe_type
 from grader.exercises.backprop import scenarios
 
 Net = tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]  # (X, params, labels)

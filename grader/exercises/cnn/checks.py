@@ -13,8 +13,8 @@ import numpy as np
 from grader.engine import (
     Call,
     Case,
-    Check,
     Context,
+    Group,
     Limits,
     Observe,
     Pick,
@@ -33,7 +33,6 @@ from grader.engine import (
     scenario_check,
     show,
 )
-from grader.engine.cases import advised
 from grader.exercises.cnn import scenarios as run
 from grader.result import Series
 from reference.cnn import conv_output_size as out
@@ -119,19 +118,6 @@ RAMP, RAMP6 = np.arange(1.0, 13.0).reshape(1, 1, 3, 4), np.arange(1.0, 7.0).resh
 
 def one_hot(kh: int, kw: int, p: int, q: int) -> np.ndarray:
     return np.eye(kh * kw)[p * kw + q].reshape(1, 1, kh, kw)
-
-
-def fixed(id: str, title: str, advice: str, *given: Call) -> Check:
-    """Hand-picked calls of the function `id` starts with, against the reference's, advised."""
-    name, cases = id.split("-")[0], [Case(args, kwargs, advice) for args, kwargs in given]
-
-    def body(ctx: Context, cases: Sequence[Case]) -> None:
-        try:
-            ctx.compare(name, [case.call for case in cases])
-        except Wrong as wrong:
-            raise advised(wrong, name, cases) from None
-
-    return cases_check(id, title, [name], lambda: [cases], body, 1.0, lambda c: c[0].describe(name))
 
 
 def bias_gradient(ctx: Context, case: Case) -> None:
@@ -250,6 +236,57 @@ POOLS = [((-1.0 - np.arange(24.0).reshape(1, 2, 3, 4),),), ((POOL_X,), {"size": 
 POOLS += [((POOL_X,), {"size": 2, "stride": 3})]
 STRIDE_PROBE = (np.arange(49.0).reshape(1, 1, 7, 7) % 11, ASYMMETRIC[:, :, :, :2], ZERO)
 
+CONV_FORWARD_GROUPS = [
+    Group(
+        "padding-one-hot-corner",
+        "conv2d_forward pads with zeros: a one-hot corner kernel with padding 1 shifts the image",
+        "Pad x with `padding` zeros on both sides of H and W before sliding the kernel.",
+        ((IMAGE, one_hot(3, 3, 0, 0), ZERO), {"padding": 1}),
+        ((IMAGE, one_hot(3, 3, 2, 2), ZERO), {"padding": 1}),
+        ((IMAGE, one_hot(2, 3, 1, 0), ZERO + 0.5), {"stride": 1, "padding": 2}),
+    ),
+    Group(
+        "asymmetric-kernel",
+        "conv2d_forward slides the kernel as it is (cross-correlation): an asymmetric kernel",
+        "The kernel slides as it is, unflipped: out[i, j] = sum x_pad[S i + p, S j + q] w[p, q].",
+        ((IMAGE, ASYMMETRIC, ZERO), {}),
+        ((IMAGE2, MIRRORED, np.array([1.0, -1.0])), {"padding": 1}),
+    ),
+    Group(
+        "stride-odd-sizes",
+        "conv2d_forward with strides 2 and 3 on odd sizes (windows that do not fit are dropped)",
+        "Window (i, j) starts at (stride * i, stride * j); a window that does not fit is dropped.",
+        ((ODD, ODD_W, np.array([0.1, 0.2, 0.3])), {"stride": 2}),
+        ((ODD, ODD_W, np.array([0.1, 0.2, 0.3])), {"stride": 3, "padding": 1}),
+        ((ODD[:, :, :5, :], ODD_W[:, :, :3, :1], np.zeros(3)), {"stride": 2, "padding": 1}),
+    ),
+]
+CONV_BACKWARD_GROUPS = [
+    Group(
+        "overlapping-windows",
+        "conv2d_backward adds up the gradients of overlapping windows (kernel 3, strides 1 and 2)",
+        "Windows overlap: add (+=) each window's share into dx_pad, then cut the padding off.",
+        (OVERLAP, {"padding": 1}),
+        ((DOUT[294:].reshape(2, 3, 4, 4), *OVERLAP[1:]), {"stride": 2, "padding": 1}),
+    ),
+]
+MAXPOOL_BACKWARD_GROUPS = [
+    Group(
+        "overlapping-windows",
+        "maxpool2d_backward with overlapping windows (size 3, stride 1) and arange gradients",
+        "A position can be the maximum of several overlapping windows: add their gradients.",
+        ((RAMP, POOL_X), {"size": 3, "stride": 1}),
+        ((np.arange(1.0, 5.0).reshape(1, 1, 2, 2), POOL_X), {"size": 3, "stride": 2}),
+    ),
+    Group(
+        "routes-to-max",
+        "maxpool2d_backward sends each window's gradient to its maximum only",
+        "Only the window's maximum influenced the output: it gets all the gradient, the rest 0.",
+        ((RAMP6, POOL_X), {}),
+        ((-RAMP6, POOL_X * 0.01), {"size": 2, "stride": 2}),
+    ),
+]
+
 CHECKS = [
     Row(
         "conv_output_size",
@@ -257,37 +294,11 @@ CHECKS = [
         special=[Case(*case) for case in SIZES],
         special_title="odd sizes, strides that do not divide, 'same' padding",
     ),
-    Row("conv2d_forward", conv_layer.map(lambda d: (d[:3], d[4]))),
-    fixed(
-        "conv2d_forward-padding-one-hot-corner",
-        "conv2d_forward pads with zeros: a one-hot corner kernel with padding 1 shifts the image",
-        "Pad x with `padding` zeros on both sides of H and W before sliding the kernel.",
-        ((IMAGE, one_hot(3, 3, 0, 0), ZERO), {"padding": 1}),
-        ((IMAGE, one_hot(3, 3, 2, 2), ZERO), {"padding": 1}),
-        ((IMAGE, one_hot(2, 3, 1, 0), ZERO + 0.5), {"stride": 1, "padding": 2}),
-    ),
-    fixed(
-        "conv2d_forward-asymmetric-kernel",
-        "conv2d_forward slides the kernel as it is (cross-correlation): an asymmetric kernel",
-        "The kernel slides as it is, unflipped: out[i, j] = sum x_pad[S i + p, S j + q] w[p, q].",
-        ((IMAGE, ASYMMETRIC, ZERO), {}),
-        ((IMAGE2, MIRRORED, np.array([1.0, -1.0])), {"padding": 1}),
-    ),
-    fixed(
-        "conv2d_forward-stride-odd-sizes",
-        "conv2d_forward with strides 2 and 3 on odd sizes (windows that do not fit are dropped)",
-        "Window (i, j) starts at (stride * i, stride * j); a window that does not fit is dropped.",
-        ((ODD, ODD_W, np.array([0.1, 0.2, 0.3])), {"stride": 2}),
-        ((ODD, ODD_W, np.array([0.1, 0.2, 0.3])), {"stride": 3, "padding": 1}),
-        ((ODD[:, :, :5, :], ODD_W[:, :, :3, :1], np.zeros(3)), {"stride": 2, "padding": 1}),
-    ),
-    Row("conv2d_backward", conv_layer.map(lambda d: ((d[3], *d[:3]), d[4]))),
-    fixed(
-        "conv2d_backward-overlapping-windows",
-        "conv2d_backward adds up the gradients of overlapping windows (kernel 3, strides 1 and 2)",
-        "Windows overlap: add (+=) each window's share into dx_pad, then cut the padding off.",
-        (OVERLAP, {"padding": 1}),
-        ((DOUT[294:].reshape(2, 3, 4, 4), *OVERLAP[1:]), {"stride": 2, "padding": 1}),
+    Row("conv2d_forward", conv_layer.map(lambda d: (d[:3], d[4])), groups=CONV_FORWARD_GROUPS),
+    Row(
+        "conv2d_backward",
+        conv_layer.map(lambda d: ((d[3], *d[:3]), d[4])),
+        groups=CONV_BACKWARD_GROUPS,
     ),
     cases_check(
         "conv2d_backward-bias-gradient",
@@ -303,20 +314,10 @@ CHECKS = [
         special=[Case(*case) for case in POOLS],
         special_title="all-negative inputs, overlapping windows, odd sizes",
     ),
-    Row("maxpool2d_backward", pool_layer.map(lambda d: ((d[1], d[0]), d[2]))),
-    fixed(
-        "maxpool2d_backward-overlapping-windows",
-        "maxpool2d_backward with overlapping windows (size 3, stride 1) and arange gradients",
-        "A position can be the maximum of several overlapping windows: add their gradients.",
-        ((RAMP, POOL_X), {"size": 3, "stride": 1}),
-        ((np.arange(1.0, 5.0).reshape(1, 1, 2, 2), POOL_X), {"size": 3, "stride": 2}),
-    ),
-    fixed(
-        "maxpool2d_backward-routes-to-max",
-        "maxpool2d_backward sends each window's gradient to its maximum only",
-        "Only the window's maximum influenced the output: it gets all the gradient, the rest 0.",
-        ((RAMP6, POOL_X), {}),
-        ((-RAMP6, POOL_X * 0.01), {"size": 2, "stride": 2}),
+    Row(
+        "maxpool2d_backward",
+        pool_layer.map(lambda d: ((d[1], d[0]), d[2])),
+        groups=MAXPOOL_BACKWARD_GROUPS,
     ),
     scenario_check(
         "SimpleCNN-layers",

@@ -18,7 +18,6 @@ the same numbers exactly when they consume the generator the same way (one
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -34,16 +33,15 @@ from grader.engine import (
     Verdict,
     Wrong,
     calls,
+    describe_type,
     difference,
     domain,
     exercise,
     finite_floats,
-    hidden_check,
-    property_check,
     scenario_check,
     show,
+    together,
 )
-from grader.engine.compare import describe_type
 from grader.exercises.gradient_descent.scenarios import epochs_of_batches, fit, many
 from grader.result import Series
 
@@ -182,43 +180,31 @@ def judge_reshuffle(run: tuple[Any, ...], expected: Any, received: Any) -> None:
             )
 
 
-def judging_runs(judge: Callable[[Any, Any, Any], None]) -> Callable[[Context, Any], None]:
-    """A body running `epochs_of_batches` on both sides for one drawn run, judged with the
-    run's inputs (a ScenarioRow's judge sees only the two results)."""
-    return lambda ctx, run: judge(run, *ctx.both("minibatches", epochs_of_batches, *run))
-
-
-def every_run(ctx: Context, runs: Sequence[tuple[Any, ...]]) -> None:
-    """The hidden runs, in one round trip per side."""
-    cases = [list(run) for run in runs]
-    expected, received = ctx.both("minibatches", many, "epochs_of_batches", cases)
-    for run, want, got in zip(runs, expected, received, strict=True):
-        judge_reshuffle(run, want, got)
-
-
 MINIBATCHES = [
-    property_check(
+    ScenarioRow(
         "minibatches-partition",
-        "minibatches cuts range(n) into consecutive batches, keeping the last, shorter one",
-        ["minibatches"],
-        partition_run.strategy,
-        judging_runs(judge_partition),
+        "minibatches",
+        epochs_of_batches,
+        partition_run,
+        judge_partition,
+        title="minibatches cuts range(n) into consecutive batches, keeping the last, shorter one",
+        hidden_cases=0,
         describe=describe_epochs,
+        sees_input=True,
     ),
-    property_check(
+    ScenarioRow(
         "minibatches-reshuffles-each-epoch",
-        "minibatches draws a new permutation from the generator at every epoch",
-        ["minibatches"],
-        epochs_run.strategy,
-        judging_runs(judge_reshuffle),
+        "minibatches",
+        epochs_of_batches,
+        epochs_run,
+        judge_reshuffle,
+        title="minibatches draws a new permutation from the generator at every epoch",
+        hidden_cases=6,
         describe=describe_epochs,
-    ),
-    hidden_check(
-        "minibatches-hidden",
-        "minibatches agrees with the reference on hidden sizes and seeds",
-        ["minibatches"],
-        lambda rng: [epochs_run.draw(rng) for _ in range(6)],
-        every_run,
+        ids={"hidden": "minibatches-hidden"},
+        titles={"hidden": "minibatches agrees with the reference on hidden sizes and seeds"},
+        many=many,
+        sees_input=True,
     ),
 ]
 
@@ -335,10 +321,6 @@ def epochs_probe(n: int, batch_size: int, seed: int | None, epochs: int) -> Any:
     )
 
 
-def both(*probes: Any) -> Any:
-    return lambda subject: tuple(probe(subject) for probe in probes)
-
-
 LINREG = calls("linreg_grad", np.array([0.5, -1.0]), 1.5, PROBE_X[:3], PROBE_Y[:3])
 
 EXERCISE = exercise(
@@ -357,20 +339,20 @@ EXERCISE = exercise(
             ],
             special_title="a last, shorter batch and full-batch (None)",
         ),
-        MINIBATCHES,
+        *MINIBATCHES,
         Row("linreg_grad", linreg_call),
         *FIT,
         Row("normal_equation", normal_equation_call, atol=1e-8),
     ],
     probes={
-        "updates-floor-not-ceil": both(
+        "updates-floor-not-ceil": together(
             calls("updates_per_epoch", 10, 3), epochs_probe(10, 3, None, 1)
         ),
-        "shuffle-once": both(epochs_probe(9, 4, 0, 2), fit_probe(2, 0)),
+        "shuffle-once": together(epochs_probe(9, 4, 0, 2), fit_probe(2, 0)),
         "gd-step-uses-stale-params": fit_probe(2, None),
         "mse-grad-missing-2": LINREG,
-        "loss-sum-not-mean": both(LINREG, fit_probe(2, None)),
-        "neuron-bias-ignored": both(LINREG, calls("normal_equation", PROBE_X, PROBE_Y)),
+        "loss-sum-not-mean": together(LINREG, fit_probe(2, None)),
+        "neuron-bias-ignored": together(LINREG, calls("normal_equation", PROBE_X, PROBE_Y)),
     },
     hints=(
         "Start with the two small helpers: updates_per_epoch is math.ceil(n / batch_size), and "

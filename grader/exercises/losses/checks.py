@@ -33,14 +33,15 @@ from grader.engine import (
     calls,
     cases_check,
     describe_call,
+    describe_type,
     difference,
     domain,
     exercise,
     property_check,
     show,
     stacked_twice,
+    together,
 )
-from grader.engine.compare import describe_type
 
 EPS_MAX = 1e-7
 """The largest clipping epsilon the curriculum allows for binary cross-entropy."""
@@ -262,24 +263,19 @@ LABELS = np.array([0, 2, 1, 1])
 HUGE = (np.array([[1000.0, 0.0], [0.0, 1.0]]), np.array([0, 1]))
 
 
-def sum_probe(subject: Any) -> tuple[Any, ...]:
-    """Every loss on a batch whose size differs from its number of classes or features."""
-    return (
-        subject.call("cross_entropy", LOGITS, LABELS),
-        subject.call("mse", np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]]), np.zeros((2, 3))),
-        subject.call("binary_cross_entropy", np.array([0.2, 0.9, 0.6]), np.array([0.0, 1.0, 0.0])),
-    )
-
-
-def overflow_probe(subject: Any) -> tuple[Any, ...]:
-    return subject.call("cross_entropy", *HUGE), subject.call("cross_entropy_grad", *HUGE)
+SUM_PROBE = together(
+    calls("cross_entropy", LOGITS, LABELS),
+    calls("mse", np.array([[1.0, 2.0, -1.0], [0.5, 0.0, 3.0]]), np.zeros((2, 3))),
+    calls("binary_cross_entropy", np.array([0.2, 0.9, 0.6]), np.array([0.0, 1.0, 0.0])),
+)
+"""Every loss on a batch whose size differs from its number of classes or features."""
 
 
 EXERCISE = exercise(
     title="Loss functions and their gradients",
     checks=[*ROWS, CHECKS],
     probes={
-        "loss-sum-not-mean": sum_probe,
+        "loss-sum-not-mean": SUM_PROBE,
         "mse-grad-missing-2": calls("mse_grad", np.array([1.0, 2.0, -1.0]), np.zeros(3)),
         "ce-grad-not-divided-by-n": calls("cross_entropy_grad", LOGITS, LABELS),
         "bce-unclipped": calls(
@@ -288,7 +284,9 @@ EXERCISE = exercise(
         "ce-log-of-softmax-unstable": calls(
             "cross_entropy", np.array([[0.0, -1000.0], [1.0, 2.0]]), np.array([1, 0])
         ),
-        "softmax-overflow": overflow_probe,
+        "softmax-overflow": together(
+            calls("cross_entropy", *HUGE), calls("cross_entropy_grad", *HUGE)
+        ),
     },
     hints=(
         "Every loss here is a mean over the batch, so every gradient carries a 1 / size "

@@ -28,12 +28,13 @@ from grader.engine import (
     calls,
     cases_check,
     describe_call,
+    describe_type,
     domain,
     exercise,
     property_check,
     show,
+    together,
 )
-from grader.engine.compare import describe_type
 from grader.worker.protocol import Named
 
 ACTIVATIONS = ("identity", "tanh", "sigmoid", "relu", "square")
@@ -242,18 +243,16 @@ CHECKS = [
 # -- probes: where each family's mistakes show ------------------------------------------
 
 
-def bias_probe(subject: Subject) -> tuple[Any, ...]:
-    """Every function with a bias, on inputs where leaving it out changes the answer."""
-    x, w, X = np.array([1.0, 2.0]), np.array([0.5, -1.0]), np.array([[1.0, 2.0], [0.5, -0.2]])
-    return (
-        subject.call("weighted_sum", x, w, 3.0),
-        subject.call("neuron_output", x, w, 3.0, Named("identity")),
-        subject.call("dense_forward", X, np.array([[1.0, 0.5], [-1.0, 2.0]]), np.array([0.5, 1.0])),
-        subject.call("perceptron_predict", X, np.array([1.0, 1.0]), -1.0),
-        subject.call(
-            "perceptron_update", np.array([1.0, 1.0]), 0.25, np.array([-1.0, 0.5]), 1, 0.5
-        ),
-    )
+BIAS_X, BIAS_W = np.array([1.0, 2.0]), np.array([0.5, -1.0])
+BIAS_XS = np.array([[1.0, 2.0], [0.5, -0.2]])
+BIAS_PROBE = together(
+    calls("weighted_sum", BIAS_X, BIAS_W, 3.0),
+    calls("neuron_output", BIAS_X, BIAS_W, 3.0, Named("identity")),
+    calls("dense_forward", BIAS_XS, np.array([[1.0, 0.5], [-1.0, 2.0]]), np.array([0.5, 1.0])),
+    calls("perceptron_predict", BIAS_XS, np.array([1.0, 1.0]), -1.0),
+    calls("perceptron_update", np.array([1.0, 1.0]), 0.25, np.array([-1.0, 0.5]), 1, 0.5),
+)
+"""Every function with a bias, on inputs where leaving it out changes the answer."""
 
 
 def update_probe(subject: Subject) -> tuple[Any, ...]:
@@ -268,7 +267,7 @@ EXERCISE = exercise(
     title="The single neuron, a dense layer and the perceptron",
     checks=[*ROWS, CHECKS],
     probes={
-        "neuron-bias-ignored": bias_probe,
+        "neuron-bias-ignored": BIAS_PROBE,
         "dense-weight-transposed": calls("dense_forward", *SQUARE),
         "perceptron-update-always": update_probe,
     },

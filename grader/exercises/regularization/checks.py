@@ -26,17 +26,17 @@ from grader.engine import (
     Pick,
     Row,
     ScenarioRow,
-    Subject,
     Wrong,
     calls,
+    describe_type,
     difference,
     domain,
     exercise,
     expect,
     property_check,
     show,
+    together,
 )
-from grader.engine.compare import describe_type
 from grader.exercises.regularization import scenarios as run
 
 # -- dropout -----------------------------------------------------------------------------
@@ -333,10 +333,6 @@ def dropout_probe(p: float, training: bool) -> Any:
     return lambda s: s.scenario(run.dropout_run, PROBE_X, p, training, 0, about="dropout")["value"]
 
 
-def l2_probe(s: Subject) -> Any:
-    return s.call("l2_penalty", PROBE_PARAMS, 0.5), s.call("l2_penalty_grad", PROBE_PARAMS, 0.5)
-
-
 EXERCISE = exercise(
     "Regularization: dropout, L2, batch norm, early stopping",
     checks=[
@@ -358,7 +354,9 @@ EXERCISE = exercise(
         "dropout-not-scaled": dropout_probe(0.3, True),
         "dropout-in-eval": dropout_probe(0.3, False),
         "dropout-keep-prob-confused": dropout_probe(0.2, True),
-        "l2-penalises-bias": l2_probe,
+        "l2-penalises-bias": together(
+            calls("l2_penalty", PROBE_PARAMS, 0.5), calls("l2_penalty_grad", PROBE_PARAMS, 0.5)
+        ),
         "batchnorm-eval-uses-batch-stats": calls("batchnorm_forward", BN_X, *BN_STATS, False),
         "batchnorm-biased-running-var": calls("batchnorm_forward", BN_X[:3], *BN_STATS, True),
         "early-stopping-off-by-one": lambda s: s.scenario(

@@ -34,6 +34,7 @@ from grader.engine import (
     property_check,
     scenario_check,
     show,
+    together,
 )
 from grader.exercises.training_loop import scenarios
 from grader.result import Series
@@ -375,15 +376,15 @@ EXERCISE = exercise(
     ],
     probes={
         "no-zero-grad": TRAIN.probe(ZERO_GRAD, "state"),
-        "loss-unweighted-batch-mean": lambda s: (TRAIN.probe(SHORT_BATCH, "results")(s),
-                                                 EVALUATE.probe(EVAL_SHORT_BATCH, "results")(s)),
+        "loss-unweighted-batch-mean": together(TRAIN.probe(SHORT_BATCH, "results"),
+                                               EVALUATE.probe(EVAL_SHORT_BATCH, "results")),
         "device-ignored": astray_kinds,
         "no-eval-mode": EVALUATE.probe(NO_EVAL_PROBE, "after"),
         "no-grad-missing": lambda s: EVALUATE.probe(NO_GRAD, "grad_on")(s) is not None,
         "standardize-leakage": calls("standardize", SCALES_APART[0][:, 1:],
                                      SCALES_APART[0][:2, 1:] + 100.0),
-        "early-stopping-keeps-last-weights": lambda s: (FIT.probe(EARLY_STOP, "state")(s),
-                                                        FIT.probe(RUNS_OUT, "state")(s)),
+        "early-stopping-keeps-last-weights": together(FIT.probe(EARLY_STOP, "state"),
+                                                      FIT.probe(RUNS_OUT, "state")),
         "early-stopping-off-by-one": val_losses,
     },
     limits=Limits(torch=True, imports=("torch", "sklearn"), device=True),
