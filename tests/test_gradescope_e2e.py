@@ -321,7 +321,7 @@ def test_a_wheel_install_bundles_the_same_files(tmp_path: Path) -> None:
     """`assign bundle` from an installed wheel (no checkout around) packs the same tree."""
     checkout = tmp_path / "checkout"
     checkout.mkdir()
-    for name in ("pyproject.toml", "README.md", "grader", "reference", "exercises"):
+    for name in ("pyproject.toml", "README.md", "grader", "reference", "solutions", "exercises"):
         copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy2
         copy(ROOT / name, checkout / name)
     wheels, venv = tmp_path / "wheels", tmp_path / "venv"
