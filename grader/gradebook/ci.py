@@ -193,6 +193,13 @@ def _k8s(plan: Plan) -> dict[str, str]:
         f'until [ "$(ls {stores}/*.done 2>/dev/null | wc -l)" -ge {plan.shards} ]; do sleep 30; done\n'
         f"{plan.merge(f'{stores}/gradebook-*.sqlite', data)}\n{plan.report(data)}\n"
     )
+    storage = f"""          volumeMounts:
+            - name: data
+              mountPath: {data}
+      volumes:
+        - name: data
+          persistentVolumeClaim:
+            claimName: neurograde-data"""  # the shared claim, mounted by both jobs
     manifest = f"""# Written by `neurograde assign ci --engine k8s`: kubectl apply -f neurograde-autograde.yaml
 # Needs a ReadWriteMany claim `neurograde-data` holding {data}/{plan.submissions}/ (one folder per
 # learner) and, optionally, a secret `neurograde-secret` with key `secret`.
@@ -222,13 +229,7 @@ spec:
             requests:
               cpu: "{plan.jobs}"
               memory: 8Gi
-          volumeMounts:
-            - name: data
-              mountPath: {data}
-      volumes:
-        - name: data
-          persistentVolumeClaim:
-            claimName: neurograde-data
+{storage}
 ---
 apiVersion: batch/v1
 kind: Job
@@ -245,13 +246,7 @@ spec:
           command: ["sh", "-c"]
           args:
 {_block(merge_script, 12)}
-          volumeMounts:
-            - name: data
-              mountPath: {data}
-      volumes:
-        - name: data
-          persistentVolumeClaim:
-            claimName: neurograde-data
+{storage}
 """
     return {"neurograde-autograde.yaml": manifest}
 
