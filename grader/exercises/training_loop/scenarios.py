@@ -209,7 +209,8 @@ class Batch(torch.Tensor):
 
 
 class Watcher(TorchFunctionMode):
-    """A torch function mode that runs each call, then hands it with its result to `seen`."""
+    """A torch function mode that runs each call, then hands it with its result to the subclass's
+    `seen(func, args, kwargs, result)`, whose return the learner's code gets."""
 
     def __torch_function__(
         self,
@@ -219,11 +220,7 @@ class Watcher(TorchFunctionMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
-        return self.seen(func, args, kwargs, func(*args, **kwargs))
-
-    def seen(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> Any:
-        """What the call to `func` gives back to the learner's code (here `result` itself)."""
-        return result
+        return self.seen(func, args, kwargs, func(*args, **kwargs))  # type: ignore[attr-defined]
 
 
 class Moves(Watcher):
