@@ -26,10 +26,9 @@ import numpy as np
 import torch
 from torch import nn
 from torch.nn.modules.lazy import LazyModuleMixin
-from torch.overrides import TorchFunctionMode
 from torch.utils._device import _device_constructors
 
-from grader.exercises.training_loop.scenarios import Optimizer, number
+from grader.exercises.training_loop.scenarios import Optimizer, Watcher, number
 
 MODULE_INTERNALS = frozenset(vars(nn.Module()))
 """What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
@@ -439,7 +438,7 @@ def left_behind(model: nn.Module) -> list[str]:
     return found
 
 
-class FixedDevices(TorchFunctionMode):
+class FixedDevices(Watcher):
     """Notes what a forward pass creates on, or sends to, the CPU whatever the model's device.
 
     A tensor made by `torch.zeros(...)` (and the like) without `device=` is on
@@ -452,15 +451,7 @@ class FixedDevices(TorchFunctionMode):
         super().__init__()
         self.found: list[str] = []
 
-    def __torch_function__(
-        self,
-        func: Any,
-        types: Any,
-        args: tuple[Any, ...] = (),
-        kwargs: dict[str, Any] | None = None,
-    ) -> Any:
-        kwargs = kwargs or {}
-        result = func(*args, **kwargs)
+    def seen(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> Any:
         name = getattr(func, "__name__", str(func))
         if func in (torch.Tensor.cpu, torch.Tensor.numpy):
             self.found.append(f"x.{name}()")

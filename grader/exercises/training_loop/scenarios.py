@@ -208,12 +208,9 @@ class Batch(torch.Tensor):
         return super().__torch_function__(func, types, args, kwargs)
 
 
-class Moves(TorchFunctionMode):
-    """Active while the learner's code runs: `torch.as_tensor(batch, device=...)` moves too.
-
-    `as_tensor` and `asarray` do not consult a tensor subclass, only modes, and
-    hand back the very same `Batch` when no copy is needed (on the CPU).
-    """
+class Watcher(TorchFunctionMode):
+    """A torch function mode that runs each call, then hands it with its result to the subclass's
+    `seen(func, args, kwargs, result)`, whose return the learner's code gets."""
 
     def __torch_function__(
         self,
@@ -223,7 +220,17 @@ class Moves(TorchFunctionMode):
         kwargs: dict[str, Any] | None = None,
     ) -> Any:
         kwargs = kwargs or {}
-        result = func(*args, **kwargs)
+        return self.seen(func, args, kwargs, func(*args, **kwargs))  # type: ignore[attr-defined]
+
+
+class Moves(Watcher):
+    """Active while the learner's code runs: `torch.as_tensor(batch, device=...)` moves too.
+
+    `as_tensor` and `asarray` do not consult a tensor subclass, only modes, and
+    hand back the very same `Batch` when no copy is needed (on the CPU).
+    """
+
+    def seen(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any], result: Any) -> Any:
         if (
             func in (torch.as_tensor, torch.asarray)
             and kwargs.get("device") is not None
