@@ -93,6 +93,7 @@ def load(folder: Path, source: Path, probes: Probes | None = None) -> tuple[Patc
         raise MutantError(f"{path}: {error}") from None
     families = table.get("family", {})
     probes = probes or {}
+    solution = source.read_text("utf-8")  # read once: every patch is verified against it
     patches = []
     counts: dict[str, int] = {}
     for number, entry in enumerate(table.get("mutant", []), 1):
@@ -122,7 +123,7 @@ def load(folder: Path, source: Path, probes: Probes | None = None) -> tuple[Patc
             atol=float(about.get("atol", ATOL)),
         )
         try:
-            compile(patch.text(), f"<mutant {patch.id}>", "exec")
+            compile(apply(solution, patch), f"<mutant {patch.id}>", "exec")
         except SyntaxError as error:
             raise MutantError(
                 f"{where} ({patch.id}): the patched file does not compile: {error}"
