@@ -46,9 +46,9 @@ class Clause:
 
     The mutant is a patch of the solution, as in mutants.toml: `edits`, (find,
     replace) pairs made in order inside `function` (a top-level def or class, or
-    "Class.method"), each find exactly once there. A mutant that wraps the
-    solution's own definition or adds an import is `appended` source instead,
-    whose definitions replace the solution's.
+    "Class.method"), each find exactly once there. A mutant that needs what
+    no patch of one definition gives (a module-level import, a new class) is
+    `appended` source instead, whose definitions replace the solution's.
     """
 
     exercise: str
@@ -873,12 +873,8 @@ def weighted_sum(x, w, b):
         "regularization",
         "EarlyStopping.step: True once patience consecutive calls brought no improvement",
         "early-stopping-scripted",
-        appended="""
-class EarlyStopping(EarlyStopping):
-    def step(self, val_loss):
-        super().step(val_loss)
-        return self.bad_calls > self.patience
-""",
+        "EarlyStopping.step",
+        (("return self.bad_calls >= self.patience", "return self.bad_calls > self.patience"),),
     ),
     Clause(
         "regularization",
@@ -908,28 +904,20 @@ class EarlyStopping(EarlyStopping):
         "regularization",
         "EarlyStopping: .best_epoch is the 0-based index of the best call",
         "early-stopping-scripted",
-        appended="""
-class EarlyStopping(EarlyStopping):
-    def step(self, val_loss):
-        stop = super().step(val_loss)
-        self.best_epoch = self.epoch + 1 if self.bad_calls == 0 else self.best_epoch
-        return stop
-""",
+        "EarlyStopping.step",
+        (("self.best_epoch = self.epoch\n", "self.best_epoch = self.epoch + 1\n"),),
     ),
     Clause(
         "regularization",
         "EarlyStopping: .best_loss and .best_epoch are defined from the first call on",
         "early-stopping-scripted",
-        appended="""
-class EarlyStopping(EarlyStopping):
-    def step(self, val_loss):
-        if self.epoch < 0:  # the first loss is only remembered
-            self.epoch, self.first = 0, val_loss
-            return False
-        if self.best_loss is None:
-            self.best_loss, self.best_epoch = self.first, 0
-        return super().step(val_loss)
-""",
+        "EarlyStopping.step",
+        (
+            (
+                "self.epoch += 1",
+                "if self.epoch < 0:  # the first loss is only remembered\n            self.epoch, self.first = 0, val_loss\n            return False\n        if self.best_loss is None:\n            self.best_loss, self.best_epoch = self.first, 0\n        self.epoch += 1",
+            ),
+        ),
     ),
     Clause(
         "training_loop",
@@ -1062,28 +1050,15 @@ class EarlyStopping(EarlyStopping):
         "training_loop",
         "fit: a dict of lists train_loss, train_acc, val_loss, val_acc, one entry per epoch run",
         "fit-matches-reference",
-        appended="""
-_fit = fit
-
-
-def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None):
-    history = _fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience)
-    history["val_acc"] = history["val_acc"][:1]
-    return history
-""",
+        "fit",
+        (("return history", 'history["val_acc"] = history["val_acc"][:1]\n    return history'),),
     ),
     Clause(
         "training_loop",
         "fit: with patience, stops after patience epochs without a val-loss improvement",
         "fit-early-stopping",
-        appended="""
-_fit = fit
-
-
-def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None):
-    more = None if patience is None else patience + 1
-    return _fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, more)
-""",
+        "fit",
+        (("if bad_epochs >= patience:", "if bad_epochs >= patience + 1:"),),
     ),
     Clause(
         "training_loop",
@@ -1111,25 +1086,18 @@ def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, p
         "training_loop",
         "fit: without patience, every epoch runs and the final weights stay",
         "fit-matches-reference",
-        appended="""
-_fit = fit
-
-
-def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None):
-    return _fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience or 1)
-""",
+        "fit",
+        (("history = {", "patience = patience or 1\n    history = {"),),
     ),
     Clause(
         "training_loop",
         "fit: trains and validates on the device given",
         "fit-uses-device",
-        appended="""
-_fit = fit
-
-
-def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, patience=None):
-    return _fit(model, train_loader, val_loader, optimizer, criterion, epochs, "cpu", patience)
-""",
+        "fit",
+        (
+            ("optimizer, criterion, device)", 'optimizer, criterion, "cpu")'),
+            ("val_loader, criterion, device)", 'val_loader, criterion, "cpu")'),
+        ),
     ),
     Clause(
         "cnn",
@@ -1142,67 +1110,41 @@ def fit(model, train_loader, val_loader, optimizer, criterion, epochs, device, p
         "cnn",
         "conv2d_forward: cross-correlation, as torch.nn.functional.conv2d (kernel not flipped)",
         "conv2d_forward-asymmetric-kernel",
-        appended="""
-_conv2d_forward = conv2d_forward
-
-
-def conv2d_forward(x, w, b, stride=1, padding=0):
-    return _conv2d_forward(x, w[:, :, ::-1, ::-1], b, stride, padding)
-""",
+        "conv2d_forward",
+        (("np.tensordot(window, w,", "np.tensordot(window, w[:, :, ::-1, ::-1],"),),
     ),
     Clause(
         "cnn",
         "conv2d_forward: zero padding on both sides",
         "conv2d_forward-padding-one-hot-corner",
-        appended="""
-_conv2d_forward = conv2d_forward
-
-
-def conv2d_forward(x, w, b, stride=1, padding=0):
-    x = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)), mode="edge")
-    return _conv2d_forward(x, w, b, stride, 0)
-""",
+        "conv2d_forward",
+        (
+            (
+                "(padding, padding), (padding, padding)))",
+                '(padding, padding), (padding, padding)), mode="edge")',
+            ),
+        ),
     ),
     Clause(
         "cnn",
         "conv2d_forward: stride",
         "conv2d_forward-stride-odd-sizes",
-        appended="""
-_conv2d_forward = conv2d_forward
-
-
-def conv2d_forward(x, w, b, stride=1, padding=0):
-    full = _conv2d_forward(x, w, b, 1, padding)
-    OH = conv_output_size(x.shape[2], w.shape[2], stride, padding)
-    OW = conv_output_size(x.shape[3], w.shape[3], stride, padding)
-    return full[:, :, :OH, :OW]
-""",
+        "conv2d_forward",
+        (("hs, ws = i * stride, j * stride", "hs, ws = i, j"),),
     ),
     Clause(
         "cnn",
         "conv2d_backward: gradients of sum(out * dout) (dx, dw)",
         "conv2d_backward-overlapping-windows",
-        appended="""
-_conv2d_backward = conv2d_backward
-
-
-def conv2d_backward(dout, x, w, b, stride=1, padding=0):
-    dx, dw, db = _conv2d_backward(dout, x, w, b, stride, padding)
-    return dx, dw / x.shape[0], db
-""",
+        "conv2d_backward",
+        (("return dx, dw, db", "return dx, dw / x.shape[0], db"),),
     ),
     Clause(
         "cnn",
         "conv2d_backward: db sums over the batch and every position",
         "conv2d_backward-bias-gradient",
-        appended="""
-_conv2d_backward = conv2d_backward
-
-
-def conv2d_backward(dout, x, w, b, stride=1, padding=0):
-    dx, dw, db = _conv2d_backward(dout, x, w, b, stride, padding)
-    return dx, dw, dout.sum(axis=(2, 3))[0]
-""",
+        "conv2d_backward",
+        (("db = dout.sum(axis=(0, 2, 3))", "db = dout.sum(axis=(2, 3))[0]"),),
     ),
     Clause(
         "cnn",
@@ -1238,23 +1180,21 @@ def conv2d_backward(dout, x, w, b, stride=1, padding=0):
         "cnn",
         "SimpleCNN: conv 3->32 (3x3, pad 1) ... linear 128->10",
         "SimpleCNN-layers",
-        appended="""
-class SimpleCNN(SimpleCNN):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 32, kernel_size=3, padding=0)
-        self.fc1 = nn.Linear(64 * 6 * 6, 128)
-""",
+        "SimpleCNN.__init__",
+        (
+            (
+                "nn.Conv2d(3, 32, kernel_size=3, padding=1)",
+                "nn.Conv2d(3, 32, kernel_size=3, padding=0)",
+            ),
+            ("nn.Linear(64 * 8 * 8, 128)", "nn.Linear(64 * 6 * 6, 128)"),
+        ),
     ),
     Clause(
         "cnn",
         "SimpleCNN: ReLU, maxpool, ... the notes' order, logits out",
         "SimpleCNN-forward",
-        appended="""
-class SimpleCNN(SimpleCNN):
-    def forward(self, x):
-        return torch.softmax(super().forward(x), dim=1)
-""",
+        "SimpleCNN.forward",
+        (("return self.fc2(x)", "return torch.softmax(self.fc2(x), dim=1)"),),
     ),
     Clause(
         "cnn",
@@ -1386,6 +1326,7 @@ def verdict(clause: Clause, source: str, secret: str) -> Verdict:
 def test_every_exercise_and_every_row_is_well_formed() -> None:
     assert {c.exercise for c in CLAUSES} == set(catalog.available())
     for clause in CLAUSES:
+        assert bool(clause.appended) != bool(clause.function and clause.edits), clause.clause
         if clause.check not in STATIC:
             assert the_check(clause.exercise, clause.check).kind != "hidden", clause.clause
     texts = [(c.exercise, c.clause) for c in CLAUSES]
