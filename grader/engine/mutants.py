@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import ast
 import types
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -192,19 +192,25 @@ def span(text: str, function: str) -> tuple[int, int]:
     return starts[first - 1], starts[node.end_lineno or node.lineno]
 
 
-def apply(text: str, patch: Patch) -> str:
-    """`text` with the patch's edits made inside `patch.replaces`; each find exactly once."""
-    for find, replace in patch.edits:
-        start, end = span(text, patch.replaces)
+def patch_text(
+    text: str, function: str, edits: Iterable[tuple[str, str]], name: str = "patch"
+) -> str:
+    """`text` with `edits` made inside `function`, in order; each find exactly once there."""
+    for find, replace in edits:
+        start, end = span(text, function)
         count = text[start:end].count(find)
         if count != 1:
             raise MutantError(
-                f"{patch.source.name}: mutant {patch.id}: {find!r} occurs {count} times in "
-                f"{patch.replaces} (it must occur exactly once)"
+                f"{name}: {find!r} occurs {count} times in {function} (it must occur exactly once)"
             )
         at = text.index(find, start, end)
         text = text[:at] + replace + text[at + len(find) :]
     return text
+
+
+def apply(text: str, patch: Patch) -> str:
+    """`text` with the patch's edits made inside `patch.replaces`; each find exactly once."""
+    return patch_text(text, patch.replaces, patch.edits, f"{patch.source.name}: mutant {patch.id}")
 
 
 @cache
