@@ -217,10 +217,10 @@ def apply(text: str, patch: Patch) -> str:
 def _module(
     source: Path, edits: tuple[tuple[str, str], ...], replaces: str, name: str
 ) -> types.ModuleType:
-    patch = Patch(name, replaces, edits, "", source)
+    text = patch_text(source.read_text("utf-8"), replaces, edits, name)
     module = types.ModuleType(f"mutant_{name.replace('-', '_').replace('#', '_')}")
     module.__file__ = str(source)
-    exec(compile(patch.text(), f"<mutant {name}>", "exec"), module.__dict__)
+    exec(compile(text, f"<mutant {name}>", "exec"), module.__dict__)
     return module
 
 
