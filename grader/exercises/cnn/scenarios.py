@@ -28,26 +28,13 @@ from torch import nn
 from torch.nn.modules.lazy import LazyModuleMixin
 from torch.utils._device import _device_constructors
 
-from grader.exercises.training_loop.scenarios import Optimizer, Watcher, number
+from grader.exercises.training_loop.scenarios import Optimizer, Watcher, number, start
 
 MODULE_INTERNALS = frozenset(vars(nn.Module()))
 """What every nn.Module keeps in its `__dict__`: registries, hooks, the mode."""
 
 BATCH_SIZE = 64
 LEARNING_RATE = 1e-3
-
-
-def start(device: str) -> torch.device:
-    """One thread (tiny models), exact float32 on CUDA; the device as a torch.device."""
-    if torch.get_num_threads() != 1:
-        torch.set_num_threads(1)
-    target = torch.device(device)
-    if target.type == "cuda":
-        torch.backends.cuda.matmul.allow_tf32 = False
-        torch.backends.cudnn.allow_tf32 = False
-        torch.backends.cudnn.deterministic = True
-        torch.backends.cudnn.benchmark = False
-    return target
 
 
 def placed(model: nn.Module, target: torch.device) -> nn.Module:

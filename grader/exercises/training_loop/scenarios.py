@@ -89,6 +89,20 @@ def same_device(a: torch.device, b: torch.device) -> bool:
     return a.type == b.type and (a.index is None or b.index is None or a.index == b.index)
 
 
+def start(device: str) -> torch.device:
+    """One thread (tiny models), exact float32 on CUDA; the device as a torch.device."""
+    if torch.get_num_threads() != 1:
+        # tiny models: threads only add overhead (up to 10x on a busy machine)
+        torch.set_num_threads(1)
+    target = torch.device(device)
+    if target.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = False
+        torch.backends.cudnn.allow_tf32 = False
+        torch.backends.cudnn.deterministic = True
+        torch.backends.cudnn.benchmark = False
+    return target
+
+
 class Observer:
     """What the learner's code did with the batches and the model, counted."""
 
@@ -98,16 +112,8 @@ class Observer:
 
     def start(self, device: str) -> torch.device:
         """Forget what was seen; the device every batch must now be sent to."""
-        self.device = torch.device(device)
+        self.device = start(device)
         self.seen = Counter()
-        if torch.get_num_threads() != 1:
-            # tiny models: threads only add overhead (up to 10x on a busy machine)
-            torch.set_num_threads(1)
-        if self.device.type == "cuda":
-            torch.backends.cuda.matmul.allow_tf32 = False
-            torch.backends.cudnn.allow_tf32 = False
-            torch.backends.cudnn.deterministic = True
-            torch.backends.cudnn.benchmark = False
         return self.device
 
     def arrived(self, what: str, value: Any) -> torch.Tensor:
