@@ -218,11 +218,6 @@ def stub_text(name: str) -> str:
     return stubgen.stub_text(solution, name)
 
 
-def hints_file(name: str) -> Path | None:
-    """`name`'s per-function hints (TOML, beside its declaration), if it has any."""
-    return load(name).hints_file
-
-
 def bank() -> Bank:
     """The quiz topics served: the course's choice of built-in and own topics, in its order.
 

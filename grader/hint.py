@@ -1,7 +1,7 @@
 """`neurograde hint`: the next hint for the first function that fails.
 
 Hints are data, per function: the exercise's `hints.toml` (beside its declaration) maps each
-function to a list of hints, from a nudge to a recipe. Which function fails
+function to a list of hints, from a nudge to a recipe (`grader.engine.texts`). Which function fails
 comes from the last grade kept in the workspace's progress when the file has
 not changed since, else from a silent grade now. When that grade named the
 mistake (a misconception), its explanation comes first. A file that does not
@@ -15,19 +15,6 @@ import textwrap
 from grader import catalog
 from grader.render.text import terminal_width
 from grader.workspace import Workspace, digest
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
-
-
-def function_hints(exercise: str) -> dict[str, list[str]]:
-    """Function -> its hints, in the order they are given."""
-    path = catalog.hints_file(exercise)
-    if path is None:
-        return {}
-    return {name: list(hints) for name, hints in tomllib.loads(path.read_text("utf-8")).items()}
 
 
 def last_grade(exercise: str, ws: Workspace) -> dict | None:
@@ -69,7 +56,7 @@ def next_hint(exercise: str, ws: Workspace, width: int | None = None) -> str:
         if mutant.replaces == function and mistake in named and mistake not in told:
             told.add(mistake)
             paragraphs.append(f"The mistake it makes ({mistake}): {mutant.explanation}")
-    hints = function_hints(exercise).get(function, [])
+    hints = catalog.load(exercise).function_hints.get(function, [])
     shown = ws.hints_shown(exercise, function)
     if not hints:  # an exercise without per-function hints: its general ones
         paragraphs += _general(exercise, ws)

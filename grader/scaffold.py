@@ -51,13 +51,11 @@ EXERCISE = exercise(
             "relu",
             relu_call,
             special=[Case((np.array([-2.0, -0.0, 0.0, 3.0]),), advice="ReLU is 0 for z <= 0.")],
-            special_title="the kink at 0",
         ),
     ],
     # A probe per mistake (mutants.toml): a learner who answers it like the mistake (and not
     # like the solution) is told its explanation.
     probes={{"relu-keeps-negatives": calls("relu", np.array([-2.0, 1.0]))}},
-    hints=["np.maximum works elementwise on whole arrays."],
 )
 '''
 
@@ -80,6 +78,14 @@ relu = [
   "Compare each element with 0: which one do you keep?",
   "np.maximum(z, 0.0) does it for the whole array at once.",
 ]
+
+# General hints, for a file that does not run yet.
+[general]
+hints = ["np.maximum works elementwise on whole arrays."]
+
+# Check titles by id: rows title their checks themselves; these replace them.
+[titles]
+relu-special-values = "relu is right on the kink at 0"
 """
 
 COURSE = """[course]

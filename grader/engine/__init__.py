@@ -13,6 +13,7 @@ imports nothing else of the grader.
     rows        Row, ScenarioRow: one per function or scenario, generating its checks
     cases       Case (a fixed configuration and its advice), Observe tables
     declaration Exercise, Limits, exercise() (the module is not `exercise`: that is the function)
+    texts       hints.toml: hints per function, general hints, check titles
     replay      replaying a property's recorded examples in a warm grader
     scenarios   batched(): many scenario runs in one round trip (imported by the worker)
     values      finite_floats, sklearn_data, stacked_twice: helpers for bodies and scenarios

@@ -38,9 +38,10 @@ class Case:
 
 class Group:
     """Hand-picked calls that show one mistake, judged together as a check of their own
-    (`{function}-{id}` in a `Row`), with the advice a learner who fails one of them needs."""
+    (`{function}-{id}` in a `Row`, titled in hints.toml or by `title`), with the advice a
+    learner who fails one of them needs."""
 
-    def __init__(self, id: str, title: str, advice: str, *calls: Call) -> None:
+    def __init__(self, id: str, advice: str, *calls: Call, title: str = "") -> None:
         self.id, self.title = id, title
         self.cases = [Case(args, kwargs, advice) for args, kwargs in calls]
 
@@ -65,13 +66,13 @@ class Observe:
     (formatted with the observation's keys), or a sentence saying what went wrong."""
 
     id: str
-    title: str
     what: str
     scenario: Callable[..., Any]
     expect: Callable[[Any], bool | str | None]
     advice: str = ""
     args: Callable[[Context], Sequence[Any]] = lambda ctx: ()
     points: float = 1.0
+    title: str = ""
 
 
 class _Blank(dict):  # type: ignore[type-arg]
@@ -92,11 +93,11 @@ def observations(table: Sequence[Observe]) -> list[Check]:
             advice = rule.advice.format_map(values)
             if isinstance(found, str):
                 raise Wrong(f"{found}: {advice}" if advice else found)
-            raise Wrong(advice or f"{rule.what} breaks the rule: {rule.title}")
+            raise Wrong(advice or f"{rule.what} breaks this check's rule")
 
         return run
 
     return [
-        scenario_check(rule.id, rule.title, [rule.what], judge(rule), points=rule.points)
+        scenario_check(rule.id, [rule.what], judge(rule), points=rule.points, title=rule.title)
         for rule in table
     ]

@@ -1,10 +1,10 @@
 """The exercise: a declaration read by the engine (`checks.py`: `EXERCISE = exercise(...)`).
 
 The declaration lists its checks (rows and hand-written checks), the probe of
-each family of mistakes, its limits and general hints; everything else is
-found from its folder: the exercise's name (the folder's), its reference,
-the functions a learner writes (those of the solution with solution markers),
-its mistakes (`mutants.toml`) and its per-function hints (`hints.toml`).
+each family of mistakes and its limits; everything else is found from its
+folder: the exercise's name (the folder's), its reference, the functions a
+learner writes (those of the solution with solution markers), its mistakes
+(`mutants.toml`) and its texts (`hints.toml`: hints and check titles).
 A built-in exercise lives in `grader/exercises/NAME/` with its reference in
 `reference/NAME.py` and its solution in `solutions/NAME.py`; a course's in
 `exercises/NAME/` beside its `solution.py`, which is also its reference.
@@ -13,6 +13,7 @@ A built-in exercise lives in `grader/exercises/NAME/` with its reference in
 from __future__ import annotations
 
 import ast
+import dataclasses
 import importlib
 import importlib.util
 import sys
@@ -23,7 +24,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from grader.engine import mutants
+from grader.engine import mutants, texts
 from grader.engine.rows import Row, ScenarioRow, checks_of
 from grader.engine.verdicts import Check
 from grader.paths import EXERCISES as STUBS
@@ -67,9 +68,14 @@ class Exercise:
 
     @property
     def hints_file(self) -> Path | None:
-        """Per-function hints (`hints.toml` beside the declaration), if any."""
+        """The texts (`hints.toml` beside the declaration), if any."""
         path = self.folder / "hints.toml" if self.folder else None
         return path if path is not None and path.is_file() else None
+
+    @property
+    def function_hints(self) -> dict[str, list[str]]:
+        """Function -> its hints, from a nudge to a recipe."""
+        return texts.read(self.hints_file).functions
 
 
 def solution_of(folder: Path) -> Path:
@@ -101,7 +107,6 @@ def exercise(
     checks: Sequence[Check | Row | ScenarioRow | Sequence[Check]],
     probes: mutants.Probes | None = None,
     limits: Limits = Limits(),
-    hints: Sequence[str] = (),
     functions: Sequence[str] | None = None,
     folder: Path | str | None = None,
 ) -> Exercise:
@@ -111,11 +116,14 @@ def exercise(
     checks) and checks built with the factories. `probes` maps each family of
     mistakes (mutants.toml) to the value where it shows. The functions the
     learner defines are, unless given, those of the solution with markers.
-    A course's loader sets the reference (its solution.py, imported).
+    Titles under `[titles]` in hints.toml replace the checks' own, and general
+    hints come from its `[general]`. A course's loader sets the reference (its
+    solution.py, imported).
     """
     where = Path(folder) if folder else Path(sys._getframe(1).f_globals["__file__"]).parent
     where = where.resolve()
-    built = tuple(check for item in checks for check in checks_of(item))
+    given = texts.read(where / "hints.toml")
+    built = titled(tuple(check for item in checks for check in checks_of(item)), where, given)
     course = (where / "solution.py").is_file()
     solution = solution_of(where)
     return Exercise(
@@ -126,8 +134,23 @@ def exercise(
         checks=built,
         # a learners' release holds no solution: its mistakes are named from its cases
         mutants=mutants.load(where, solution, probes) if solution.is_file() else (),
-        hints=tuple(hints),
+        hints=given.general,
         limits=limits,
         probes=dict(probes or {}),
         folder=where,
     )
+
+
+def titled(checks: tuple[Check, ...], folder: Path, given: texts.Texts) -> tuple[Check, ...]:
+    """`checks` with the titles of hints.toml; each must name a check, and each check have one."""
+    path = folder / "hints.toml"
+    stray = next((id for id in given.titles if id not in {check.id for check in checks}), None)
+    if stray is not None:
+        raise texts.TextsError(path, f"titles.{stray}", "names no check of checks.py")
+    checks = tuple(
+        dataclasses.replace(check, title=given.titles.get(check.id, check.title)) for check in checks
+    )
+    untitled = next((check.id for check in checks if not check.title), None)
+    if untitled is not None:
+        raise texts.TextsError(path, f"titles.{untitled}", "missing: this check needs a title")
+    return checks

@@ -4,6 +4,7 @@ A body takes the context (and the example, case or drawn cases), returns None
 and raises `Wrong` when the learner's code is wrong; each factory turns that
 into its `Verdict` through `verdicts.judged` / `verdict_of`. Rows (`rows.py`)
 generate their checks with these; use them directly only where no row fits.
+A check's `title` may be left out here and given under `[titles]` in hints.toml.
 """
 
 from __future__ import annotations
@@ -41,12 +42,13 @@ def _returning(body: Body) -> Callable[[Context, Any], Wrong | None]:
 
 def property_check(
     id: str,
-    title: str,
     uses: Sequence[str],
     strategy: Any,
     body: Body,
     points: float = 1.0,
     describe: Callable[[Any], str] = repr,
+    *,
+    title: str = "",
 ) -> Check:
     """A hypothesis property: `body(ctx, example)` raises `Wrong` when the learner is wrong.
 
@@ -74,9 +76,7 @@ def property_check(
     def run(ctx: Context) -> Verdict:
         examples = cases.replayed(ctx)  # in a release: exactly the public cases' examples
         if examples is not None:
-            replayed = cases_check(
-                id, title, uses, lambda: examples, cases.seeded(body), 1, describe
-            )
+            replayed = cases_check(id, uses, lambda: examples, cases.seeded(body), 1, describe)
             return replayed.run(ctx)
         at = key(ctx)
         recording = recorded.get(at) if at is not None else None
@@ -159,12 +159,13 @@ def property_check(
 
 def cases_check(
     id: str,
-    title: str,
     uses: Sequence[str],
     cases: Callable[[], Sequence[Any]],
     body: Body,
     points: float = 1.0,
     describe: Callable[[Any], str] = repr,
+    *,
+    title: str = "",
 ) -> Check:
     """A visible property on fixed, hand-picked cases (special values, extremes)."""
 
@@ -180,11 +181,12 @@ def cases_check(
 
 def hidden_check(
     id: str,
-    title: str,
     uses: Sequence[str],
     cases: Callable[[np.random.Generator], Sequence[Any]],
     body: Body,
     points: float = 1.0,
+    *,
+    title: str = "",
 ) -> Check:
     """Cases drawn from the secret's generator; the feedback never shows them.
 
@@ -202,11 +204,12 @@ def hidden_check(
 
 def scenario_check(
     id: str,
-    title: str,
     uses: Sequence[str],
     judge: Callable[[Context], Verdict | None],
     counterexample: str | None = None,
     points: float = 1.0,
+    *,
+    title: str = "",
 ) -> Check:
     """A visible check on one fixed scenario: `judge(ctx)` raises `Wrong` (or gives a Verdict,
     to carry a plot's series)."""

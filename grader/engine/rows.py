@@ -7,6 +7,8 @@ special cases), `{name}-hidden` (cases drawn from the secret's generator) and
 one `{name}-{id}` check per `Group` of hand-picked calls.
 `ScenarioRow` does the same for a scenario that builds objects in the worker:
 it runs `scenario(module, *inputs)` on both sides and `judge`s the pair.
+The generated titles say what the checks compare; `[titles]` in hints.toml
+replaces them (and titles each `Group`).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ class Row:
     name: str
     calls: Domain[Call]
     special: Sequence[Case] = ()
-    special_title: str = "special values"
     rtol: float = RTOL
     atol: float = ATOL
     hidden_cases: int = 8
@@ -55,48 +56,43 @@ class Row:
             except Wrong as wrong:
                 raise advised(wrong, name, cases) from None
 
-        def fixed(id: str, title: str, cases: Sequence[Case]) -> Check:
+        def fixed(id: str, cases: Sequence[Case], title: str) -> Check:
             """One visible check of all `cases` at once, named by the first."""
             return cases_check(
                 id,
-                title,
                 [name],
                 lambda: [cases],
                 special,
                 self.points,
                 lambda cases: cases[0].describe(name),
+                title=title,
             )
 
         checks = [
             property_check(
                 f"{name}-matches-reference",
-                f"{name} agrees with the reference on random inputs",
                 [name],
                 st.lists(self.calls.strategy, min_size=1, max_size=BATCH),
                 body,
                 self.points,
                 describe,
+                title=f"{name} agrees with the reference on random inputs",
             )
         ]
         if self.special:
-            checks.append(
-                fixed(
-                    f"{name}-special-values",
-                    f"{name} is right on {self.special_title}",
-                    tuple(self.special),
-                )
-            )
+            special_title = f"{name} is right on special values"
+            checks.append(fixed(f"{name}-special-values", tuple(self.special), special_title))
         checks.append(
             hidden_check(
                 f"{name}-hidden",
-                f"{name} agrees with the reference on hidden inputs",
                 [name],
                 lambda rng: [self.calls.draw(rng) for _ in range(self.hidden_cases)],
                 body,
                 self.points,
+                title=f"{name} agrees with the reference on hidden inputs",
             )
         )
-        checks += [fixed(f"{name}-{g.id}", g.title, g.cases) for g in self.groups]
+        checks += [fixed(f"{name}-{g.id}", g.cases, g.title) for g in self.groups]
         return checks
 
 
@@ -106,7 +102,7 @@ class ScenarioRow:
     (tuples of the scenario's arguments), judged by `judge(expected, received)`, which
     raises `Wrong` (default: the values agree within tolerance).
 
-    `ids` / `titles` override the generated ones, by kind: "property", "special", "hidden".
+    `ids` override the generated ones, by kind: "property", "special", "hidden".
     `many`: the `batched(...)` function of scenarios.py that holds `scenario` under its name:
     the hidden cases then take one round trip per side instead of one each.
     `sees_input`: the judge is `judge(inputs, expected, received)`, for verdicts (and
@@ -119,12 +115,10 @@ class ScenarioRow:
     inputs: Domain[tuple[Any, ...]]
     judge: Callable[..., None] | None = None
     special: Sequence[Case] = ()
-    title: str = ""
     hidden_cases: int = 4
     points: float = 1.0
     describe: Callable[[Any], str] = repr
     ids: dict[str, str] = field(default_factory=dict)
-    titles: dict[str, str] = field(default_factory=dict)
     uses: Sequence[str] = ()
     many: Callable[..., Any] | None = None
     sees_input: bool = False
@@ -139,7 +133,7 @@ class ScenarioRow:
                 given(expected, received)
 
         uses = list(self.uses or [self.what])
-        title = self.title or f"{self.what} behaves as the reference's"
+        title = f"{self.what} behaves as the reference's"
 
         def one(ctx: Context, args: Sequence[Any]) -> None:
             judge(args, *ctx.both(self.what, self.scenario, *args))
@@ -165,35 +159,35 @@ class ScenarioRow:
         checks = [
             property_check(
                 self.ids.get("property", self.id),
-                self.titles.get("property", title),
                 uses,
                 self.inputs.strategy,
                 one,
                 self.points,
                 self.describe,
+                title=title,
             )
         ]
         if self.special:
             checks.append(
                 cases_check(
                     self.ids.get("special", f"{self.id}-special-values"),
-                    self.titles.get("special", f"{title}, on special values"),
                     uses,
                     lambda: list(self.special),
                     special,
                     self.points,
                     lambda case: case.label or self.describe(case.args),
+                    title=f"{title}, on special values",
                 )
             )
         if self.hidden_cases:
             checks.append(
                 hidden_check(
                     self.ids.get("hidden", f"{self.id}-hidden"),
-                    self.titles.get("hidden", f"{title}, on hidden inputs"),
                     uses,
                     lambda rng: [self.inputs.draw(rng) for _ in range(self.hidden_cases)],
                     every,
                     self.points,
+                    title=f"{title}, on hidden inputs",
                 )
             )
         return checks

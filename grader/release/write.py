@@ -23,19 +23,15 @@ from __future__ import annotations
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from grader import catalog
 from grader.course import Course
+from grader.engine import texts
 from grader.release import COURSE_FOLDER, POINTER, cases
 from grader.stubgen import BEGIN, END
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "release"
 WORKFLOW = ".github/workflows/neurograde.yml"
@@ -258,22 +254,21 @@ def public_checks(name: str) -> str:
 
 def public_hints(path: Path, secret: list[str]) -> tuple[str, list[str]]:
     """hints.toml without the hints that quote a line of the solution; the ones dropped."""
-    hints = tomllib.loads(path.read_text("utf-8"))
-    lines = [GENERATED.format(what="hints.toml (hints that quote the solution left out)")]
-    dropped = []
-    for function, texts in hints.items():
-        kept = []
-        for index, text in enumerate(texts, start=1):
-            if any(line in _squeeze(text) for line in secret):
-                dropped.append(f"{function}#{index}")
-            else:
-                kept.append(text)
-        lines.append(f"{_toml_key(function)} = {_toml(kept)}")
-    return "\n".join(lines) + "\n", dropped
+    given = texts.read(path)
+    dropped: list[str] = []
 
+    def kept(where: str, hints: Sequence[str]) -> list[str]:
+        quoting = [any(line in _squeeze(h) for line in secret) for h in hints]
+        dropped.extend(f"{where}#{i}" for i, q in enumerate(quoting, start=1) if q)
+        return [h for h, q in zip(hints, quoting, strict=True) if not q]
 
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
+    public = texts.Texts(
+        {function: kept(function, hints) for function, hints in given.functions.items()},
+        tuple(kept("general", given.general)),
+        given.titles,
+    )
+    generated = GENERATED.format(what="hints.toml (hints that quote the solution left out)")
+    return f"{generated}\n{texts.dump(public)}", dropped
 
 
 def _own_topics(served: Course) -> list[Path]:

@@ -182,8 +182,8 @@ EXERCISE = exercise(
     checks=[
         *EXERCISE.checks,
         property_check(
-            "relu-never-negative", "relu is never negative", ["relu"], relu_call.strategy,
-            never_negative, describe=lambda e: f"relu({e[0][0]!r})",
+            "relu-never-negative", ["relu"], relu_call.strategy, never_negative,
+            describe=lambda e: f"relu({e[0][0]!r})", title="relu is never negative",
         ),
     ],
     probes=EXERCISE.probes,

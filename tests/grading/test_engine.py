@@ -78,13 +78,13 @@ def test_a_row_generates_todays_three_checks_and_judges_both_sides() -> None:
 
 
 def test_each_group_of_a_row_is_a_check_of_its_own_with_its_advice() -> None:
-    small = Group("small", "double on small inputs", "small inputs too", ((np.array([1.0]),), {}))
+    small = Group("small", "small inputs too", ((np.array([1.0]),), {}))
     big = Group(
         "big",
-        "double on big inputs",
         "big inputs double too",
         ((np.array([1.0]),), {}),
         ((np.array([100.0]),), {"k": 2.0}),
+        title="double on big inputs",
     )
     checks = Row("double", double_call, groups=[small, big]).checks()
     assert [c.id for c in checks][-2:] == ["double-small", "double-big"]
@@ -137,7 +137,6 @@ def test_an_observation_rule_says_its_advice_with_what_was_seen() -> None:
     seen = module(watch=lambda m: {"eval_mode": 2, "input": 5})
     rule = Observe(
         "train-mode",
-        "trains in train mode",
         "fit",
         seen.module.watch,
         expect=lambda observed: observed["eval_mode"] == 0,

@@ -175,7 +175,7 @@ def test_only_a_passing_fully_judged_run_is_recorded() -> None:
         (rejecting, st.integers(), False),
         (plain, st.integers(), True),
     ]:
-        check = property_check("c", "t", ["f"], strategy, body)
+        check = property_check("c", ["f"], strategy, body)
         recordings = replay._STORES[-1]
         ctx = Context("e", subject, subject, "secret", max_examples=5)
         assert check.run(ctx).passed

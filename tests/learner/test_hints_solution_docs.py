@@ -8,14 +8,13 @@ from pathlib import Path
 import pytest
 
 from grader import catalog, docs
-from grader.hint import function_hints
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", catalog.available())
 def test_every_function_has_hints_as_data(name: str) -> None:
-    hints = function_hints(name)
+    hints = catalog.load(name).function_hints
     assert set(hints) == set(catalog.load(name).functions)
     assert all(len(texts) >= 2 and all(t.strip() for t in texts) for texts in hints.values())
 
@@ -25,7 +24,7 @@ def test_a_hint_targets_the_first_failing_function_and_its_named_mistake(
 ) -> None:
     source = solution("activations").replace("z > 0).astype", "z >= 0).astype")
     (workspace / "activations.py").write_text(source, "utf-8")
-    hints = function_hints("activations")["relu_grad"]
+    hints = catalog.load("activations").function_hints["relu_grad"]
     shown = [neurograde("hint", "activations", "--workspace", str(workspace), COLUMNS="60")
              for _ in range(len(hints) + 2)]  # fmt: skip
     for done in shown:
@@ -47,7 +46,7 @@ def test_a_hint_targets_the_first_failing_function_and_its_named_mistake(
 def test_an_untouched_stub_gets_hints_for_its_first_function(neurograde, workspace: Path) -> None:
     done = neurograde("hint", "losses", "--workspace", str(workspace))
     assert done.stdout.startswith("mse is the first function of losses that fails.")
-    assert f"Hint 1/2: {function_hints('losses')['mse'][0][:30]}" in done.stdout
+    assert f"Hint 1/2: {catalog.load('losses').function_hints['mse'][0][:30]}" in done.stdout
 
 
 def test_the_solution_is_refused_before_full_marks_and_shown_after(

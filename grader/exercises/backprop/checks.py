@@ -262,12 +262,10 @@ BACKWARD = ScenarioRow(
     net,
     judge=saying("backward(params, cache, labels), with the cache of your forward, is wrong: "),
     special=[Case(ONE), Case(WIDE), Case(SQUARE)],
-    title="backward, fed your forward's cache, gives the reference's gradients",
     hidden_cases=6,
     describe=describe_net,
     many=scenarios.many,
     ids={"special": "backward-batch-of-one-and-non-square", "hidden": "backward-hidden"},
-    titles={"special": "backward is right for a batch of one, non-square and square weights"},
     uses=("forward", "backward"),
 )
 
@@ -278,7 +276,6 @@ CHECKS = [
         scenarios.init_params_seeded,
         domain(lambda pick: (*(pick.integers(1, 6) for _ in "dHO"), pick.seed())),
         judge=saying(advice=HE),
-        title="init_params draws He-initialised weights from the generator, as the reference does",
         hidden_cases=6,
         describe=lambda c: (
             f"init_params({c[0]}, {c[1]}, {c[2]}, rng=np.random.default_rng({c[3]}))"
@@ -293,17 +290,14 @@ CHECKS = [
         net.map(lambda n: n[:2]),
         judge=saying("the probabilities (first value returned) differ: "),
         special=[Case(LARGE[:2])],
-        title="forward gives the reference's probabilities",
         hidden_cases=6,
         describe=describe_net,
         ids={"special": "forward-large-logits", "hidden": "forward-hidden"},
         many=scenarios.many,
-        titles={"special": "forward is finite and right for logits of magnitude 1000"},
     ),
     [dataclasses.replace(c, points=2.0 if c.id == BACKWARD.id else 1.0) for c in BACKWARD.checks()],
     property_check(
         "backward-batch-duplication",
-        "backward: duplicating the batch leaves every gradient unchanged",
         ["forward", "backward"],
         NETS,
         duplication("backward", "gradients"),
@@ -313,12 +307,10 @@ CHECKS = [
         "loss_and_grads",
         net.map(lambda n: ((n[1], n[0], n[2]), {})),
         special=[Case((p, X, y)) for X, p, y in (LARGE, ONE, WIDE, SQUARE, EXTREME)],
-        special_title="logits of magnitude 1000, a batch of one, non-square and square weights",
         hidden_cases=6,
     ),
     property_check(
         "loss_and_grads-batch-duplication",
-        "loss_and_grads: duplicating the batch leaves the loss and the gradients unchanged",
         ["loss_and_grads"],
         NETS,
         duplication("loss_and_grads", "loss_and_grads"),
@@ -333,15 +325,12 @@ CHECKS = [
             "the gradient differs from central differences (f(x + h e_i) - f(x - h e_i)) / (2h) "
             "with the h given: "
         ),
-        title="numerical_gradient takes central differences with the given h",
         describe=describe_point,
         ids={"hidden": "numerical_gradient-hidden"},
         many=scenarios.many,
-        titles={"hidden": "numerical_gradient agrees with the reference on hidden points"},
     ),
     cases_check(
         "numerical_gradient-restores-input",
-        "numerical_gradient leaves x exactly as it found it",
         ["numerical_gradient"],
         lambda: [RESTORE_CASES],
         restores,
@@ -349,7 +338,6 @@ CHECKS = [
     ),
     property_check(
         "numerical_gradient-agrees-with-backprop",
-        "gradient check: numerical_gradient of your loss agrees with your loss_and_grads",
         ["loss_and_grads", "numerical_gradient"],
         net.strategy,
         gradcheck,
@@ -386,15 +374,4 @@ EXERCISE = exercise(
         "numgrad-one-sided": probe(scenarios.numerical_gradient_at, "cubic", ROUNDING, None),
         "numgrad-mutates-input": probe(scenarios.restores_x, "cubic", ROUNDING, None),
     },
-    hints=[
-        "Write forward first and keep everything backward needs in the cache (X, z1, a1, z2, "
-        "probs). Then backward, following the docstring line by line, checking each shape: "
-        "dW2 must be (O, H) like W2, dW1 (H, d) like W1, biases (units,).",
-        "Mean, not sum: delta2 = (probs - onehot) / N, and nothing else divides by N again. "
-        "The bias gradients sum delta over the batch (axis=0). The ReLU mask comes from z1: "
-        "delta1 = (delta2 @ W2) * relu_grad(z1).",
-        "numerical_gradient: for i in np.ndindex(x.shape): original = x[i]; x[i] = original + h; "
-        "f_plus = f(x); x[i] = original - h; f_minus = f(x); x[i] = original; grad[i] = (f_plus "
-        "- f_minus) / (2 * h). Then check your backward: the two should agree to about 1e-7.",
-    ],
 )

@@ -187,7 +187,6 @@ MINIBATCHES = [
         epochs_of_batches,
         partition_run,
         judge_partition,
-        title="minibatches cuts range(n) into consecutive batches, keeping the last, shorter one",
         hidden_cases=0,
         describe=describe_epochs,
         sees_input=True,
@@ -198,11 +197,9 @@ MINIBATCHES = [
         epochs_of_batches,
         epochs_run,
         judge_reshuffle,
-        title="minibatches draws a new permutation from the generator at every epoch",
         hidden_cases=6,
         describe=describe_epochs,
         ids={"hidden": "minibatches-hidden"},
-        titles={"hidden": "minibatches agrees with the reference on hidden sizes and seeds"},
         many=many,
         sees_input=True,
     ),
@@ -276,7 +273,6 @@ PLOT = "MSE on the full data after each epoch"
 FIT = [
     scenario_check(
         "fit-loss-history",
-        "mini-batch gradient descent gives the reference's weights and loss history",
         FIT_USES,
         fit_visible,
         counterexample=describe_fit(VISIBLE_FIT) + ": 5 batches per epoch, the last of 4",
@@ -287,12 +283,8 @@ FIT = [
         fit,
         fit_run,
         judge=judge_fit,
-        title=(
-            "fit_linear_regression agrees with the reference on random data, batch sizes and seeds"
-        ),
         hidden_cases=8,
         ids={"hidden": "fit-hidden"},
-        titles={"hidden": "fit_linear_regression agrees with the reference on hidden data"},
         uses=FIT_USES,
         describe=describe_fit,
         many=many,
@@ -337,7 +329,6 @@ EXERCISE = exercise(
                 Case((7, 8), advice="A batch larger than the data is one (short) batch."),
                 Case((100, 7)),
             ],
-            special_title="a last, shorter batch and full-batch (None)",
         ),
         *MINIBATCHES,
         Row("linreg_grad", linreg_call),
@@ -354,15 +345,4 @@ EXERCISE = exercise(
         "loss-sum-not-mean": together(LINREG, fit_probe(2, None)),
         "neuron-bias-ignored": together(LINREG, calls("normal_equation", PROBE_X, PROBE_Y)),
     },
-    hints=(
-        "Start with the two small helpers: updates_per_epoch is math.ceil(n / batch_size), and "
-        "minibatches cuts order (np.arange, or rng.permutation when rng is given) into slices "
-        "order[i:i + batch_size] for i in range(0, n, batch_size).",
-        "linreg_grad: with r = X @ w + b - y, dw = 2 * X.T @ r / N and db = 2 * r.mean(). "
-        "normal_equation: A = np.column_stack([X, np.ones(N)]), then "
-        "np.linalg.solve(A.T @ A, A.T @ y) gives (w, b).",
-        "fit_linear_regression: call minibatches(N, batch_size or N, rng) at the start of every "
-        "epoch (so it reshuffles), and for each batch compute the gradient at the CURRENT w, b "
-        "on that batch only, then step. Append the full-data MSE after each epoch.",
-    ),
 )

@@ -109,7 +109,6 @@ ROWS = [
                 advice="z = w . x + b, with a single term.",
             ),
         ],
-        special_title="x = 0 (the result is the bias) and a single input",
     ),
     Row("neuron_output", neuron_output_call),
     Row(
@@ -126,7 +125,6 @@ ROWS = [
             ),
             Case(SQUARE, advice=TRANSPOSE),
         ],
-        special_title="a batch of one, a non-square W, and a square W that is not symmetric",
     ),
     Row(
         "perceptron_predict",
@@ -144,7 +142,6 @@ ROWS = [
                 (np.array([[1.0, 2.0], [0.5, 0.0]]), np.array([1.0, 1.0]), -3.0), advice=ON_BOUNDARY
             ),
         ],
-        special_title="points exactly on the boundary (X w + b = 0 is class 0)",
     ),
     Row(
         "perceptron_update",
@@ -164,7 +161,6 @@ ROWS = [
                 advice="On the boundary y_hat = 0, so y = 1 is an error.",
             ),
         ],
-        special_title="right predictions, both kinds of error, and a point on the boundary",
     ),
 ]
 
@@ -220,7 +216,6 @@ def int_array(ctx: Context, case: Case) -> None:
 CHECKS = [
     cases_check(
         "perceptron_predict-int-array",
-        "perceptron_predict returns an int array of 0/1 labels, one per row",
         ["perceptron_predict"],
         lambda: INT_CASES,
         int_array,
@@ -228,7 +223,6 @@ CHECKS = [
     ),
     property_check(
         "perceptron_update-unchanged-when-right",
-        "perceptron_update changes nothing when the prediction is already right",
         ["perceptron_update"],
         st.lists(update_parts.strategy, min_size=1, max_size=BATCH),
         unchanged_when_right,
@@ -271,13 +265,4 @@ EXERCISE = exercise(
         "dense-weight-transposed": calls("dense_forward", *SQUARE),
         "perceptron-update-always": update_probe,
     },
-    hints=(
-        "Start with weighted_sum: np.dot(w, x) + b, returned as a float. neuron_output is "
-        "activation(weighted_sum(x, w, b)) -- call the function you were given.",
-        "dense_forward: W holds one neuron per row (H, d), so Z = X @ W.T + b gives (N, H); "
-        "check the shapes with a non-square W, e.g. d = 3 inputs and H = 4 neurons.",
-        "Perceptron: predict with (X @ w + b > 0).astype(int) -- strictly greater. In "
-        "perceptron_update compute y_hat for x[np.newaxis, :], then w + lr * (y - y_hat) * x "
-        "and b + lr * (y - y_hat), as new values (do not modify w in place).",
-    ),
 )

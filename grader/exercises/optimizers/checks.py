@@ -185,7 +185,6 @@ def decrease_check(name: str) -> Check:
 
     return property_check(
         f"{CLASSES[name]}-decreases-quadratic",
-        f"{name} decreases a convex quadratic, updating the caller's arrays in place",
         [name],
         runs(name).strategy,
         body,
@@ -213,7 +212,6 @@ def per_key_check(name: str) -> Check:
 
     return property_check(
         f"{CLASSES[name]}-keeps-per-key-state",
-        f"{name} keeps its state separately for each parameter key",
         [name],
         runs(name).strategy,
         body,
@@ -265,7 +263,6 @@ def trajectory_check(name: str) -> Check:
 
     return scenario_check(
         f"{slug}-matches-torch-semantics",
-        f"{name} follows torch.optim's trajectory with unusual hyperparameters",
         [name],
         judge,
         f"{show_kwargs(name, kwargs)}, {VISIBLE_STEPS} steps on f(p) = sum c/2 (p - t)^2 "
@@ -284,7 +281,6 @@ def hidden_trajectory_check(name: str) -> Check:
 
     return hidden_check(
         f"{CLASSES[name]}-trajectory-hidden",
-        f"{name} follows the reference on hidden problems and hyperparameters",
         [name],
         lambda rng: [hidden_run(name, i == 3).draw(rng) for i in range(4)],
         body,
@@ -311,7 +307,6 @@ STEP_LR = Row(
         Case((0.1, 7, 3)),
         Case((1.0, 20, 10), {"gamma": 0.5}),
     ],
-    special_title="the epochs where the rate drops (epoch = k * step_size)",
 )
 
 
@@ -375,15 +370,4 @@ EXERCISE = exercise(
     "Optimizers: SGD with momentum, RMSProp, Adagrad, Adam",
     [[check(name) for name in CLASSES for check in PER_CLASS], STEP_LR],
     probes=PROBES,
-    hints=[
-        "Each optimizer keeps its state in dicts keyed by the parameter's name "
-        "(self.velocity = {} in __init__, then self.velocity[key] in step): two parameters "
-        "must never share a velocity or a running average.",
-        "Update in place: `p = params[key]; p -= lr * update` changes the caller's array; "
-        "`params[key] = p - lr * update` does not. Never modify the arrays in grads: "
-        "compute g = grads[key] + weight_decay * p as a new array.",
-        "Follow torch.optim to the letter: SGD's first velocity is the gradient itself "
-        "(v = g, then v = momentum * v + g); eps goes after the square root, sqrt(s) + eps; "
-        "Adam divides m by 1 - beta1**t and v by 1 - beta2**t, t counted per key from 1.",
-    ],
 )

@@ -146,23 +146,23 @@ def check_runs(run: Run, judges: Sequence[Judge], plot: bool = False) -> Callabl
     return check
 
 
-def compared(run: Run, judges: Sequence[Judge], title: str, configs: Domain[Config],
-             hidden: int, hidden_configs: Domain[Config] | None = None) -> list[Check]:
+def compared(run: Run, judges: Sequence[Judge], configs: Domain[Config], hidden: int,
+             hidden_configs: Domain[Config] | None = None) -> list[Check]:
     """`{what}-matches-reference` on random configurations, `{what}-hidden` on hidden ones."""
     check, draw = check_runs(run, judges), (hidden_configs or configs).draw
     return [
-        property_check(f"{run.what}-matches-reference", title, run.uses, configs.strategy,
+        property_check(f"{run.what}-matches-reference", run.uses, configs.strategy,
                        lambda ctx, config: check(ctx, [config]), describe=run.text),
-        hidden_check(f"{run.what}-hidden", f"{run.what} agrees with the reference on hidden runs",
-                     run.uses, lambda rng: [draw(rng) for _ in range(hidden)], check),
+        hidden_check(f"{run.what}-hidden", run.uses,
+                     lambda rng: [draw(rng) for _ in range(hidden)], check),
     ]
 
 
-def fixed(id: str, title: str, run: Run, configs: Sequence[Config], *judges: Judge,
+def fixed(id: str, run: Run, configs: Sequence[Config], *judges: Judge,
           plot: bool = False) -> Check:
     """A visible check on fixed configurations (each judge says what to do when it fails)."""
     check, example = check_runs(run, judges, plot), run.text(configs[0])
-    return scenario_check(id, title, run.uses, lambda ctx: check(ctx, configs), example)
+    return scenario_check(id, run.uses, lambda ctx: check(ctx, configs), example)
 
 
 def configs(**fields: range | list[Any]) -> Domain[Config]:
@@ -244,27 +244,22 @@ DEVICE_RULES = {  # what each count of the observer means
 }
 
 
-def observe(id: str, title: str, run: Run, config: Config, expect: Callable[[Any], Any]) -> Observe:
-    return Observe(id, title, run.what, run.scenario, expect, args=lambda ctx: [config, ctx.device])
+def observe(id: str, run: Run, config: Config, expect: Callable[[Any], Any]) -> Observe:
+    return Observe(id, run.what, run.scenario, expect, args=lambda ctx: [config, ctx.device])
 
 
 OBSERVE = [
-    observe("train_one_epoch-train-mode", "train_one_epoch puts the model in training mode",
-            TRAIN, TRAIN_MODE, forwards(
-                eval_mode="ran in evaluation mode: the model came in eval mode (as it does after "
-                "evaluate); call model.train() first, so that dropout and batch norm behave as "
-                "in training", grad_off="ran without gradient tracking (inside torch.no_grad())")),
-    observe("train_one_epoch-uses-device", "train_one_epoch moves every batch to the device it is "
-            "given", TRAIN, DEVICE_RUN, on_device),
-    observe("evaluate-no-grad", "evaluate runs the model without gradient tracking, in eval mode",
-            EVALUATE, NO_GRAD, forwards(
-                grad_on="tracked gradients: run the evaluation inside `with torch.no_grad():` so "
-                "that no graph is built (it costs memory and time, and nothing will call "
-                "backward on it)", train_mode="ran in training mode")),
-    observe("evaluate-uses-device", "evaluate moves every batch to the device it is given",
-            EVALUATE, NO_GRAD, on_device),
-    observe("fit-uses-device", "fit trains and validates on the device it is given", FIT,
-            FIT_DEVICE, on_device),
+    observe("train_one_epoch-train-mode", TRAIN, TRAIN_MODE, forwards(
+        eval_mode="ran in evaluation mode: the model came in eval mode (as it does after "
+        "evaluate); call model.train() first, so that dropout and batch norm behave as "
+        "in training", grad_off="ran without gradient tracking (inside torch.no_grad())")),
+    observe("train_one_epoch-uses-device", TRAIN, DEVICE_RUN, on_device),
+    observe("evaluate-no-grad", EVALUATE, NO_GRAD, forwards(
+        grad_on="tracked gradients: run the evaluation inside `with torch.no_grad():` so "
+        "that no graph is built (it costs memory and time, and nothing will call "
+        "backward on it)", train_mode="ran in training mode")),
+    observe("evaluate-uses-device", EVALUATE, NO_GRAD, on_device),
+    observe("fit-uses-device", FIT, FIT_DEVICE, on_device),
 ]
 
 
@@ -334,43 +329,28 @@ EXERCISE = exercise(
                                   label="WineDataset(X_wine, y_wine)")],
                     hidden_cases=2, describe=lambda e: describe_call("WineDataset", e[:2]),
                     many=scenarios.many,
-                    ids={"special": "WineDataset-dataloader", "hidden": "WineDataset-hidden"},
-                    title="WineDataset gives (float32 x, int64 y) pairs as the reference",
-                    titles={"special": "a DataLoader over WineDataset yields float32 (B, 13) "
-                            "features and int64 (B,) labels"}),
-        Row("standardize", split.map(lambda s: (s, {})), special=[Case(SCALES_APART)],
-            special_title="columns of very different scales (like Wine's)"),
-        property_check("standardize-shifted-test-split", "standardize fits on the training split "
-                       "only: a test split shifted by +100 stays far from mean 0", ["standardize"],
-                       shifted.strategy, fits_on_train,
-                       describe=lambda e: describe_call("standardize", e)),
-        property_check("standardize-train-ignores-test", "the scaled training split does not "
-                       "depend on the test split", ["standardize"], shifted.strategy,
+                    ids={"special": "WineDataset-dataloader", "hidden": "WineDataset-hidden"}),
+        Row("standardize", split.map(lambda s: (s, {})), special=[Case(SCALES_APART)]),
+        property_check("standardize-shifted-test-split", ["standardize"], shifted.strategy,
+                       fits_on_train, describe=lambda e: describe_call("standardize", e)),
+        property_check("standardize-train-ignores-test", ["standardize"], shifted.strategy,
                        ignores_test, describe=lambda e: describe_call("standardize", e)),
-        *compared(TRAIN, [returned, trained], "train_one_epoch gives the "
-                  "reference's losses, accuracies and parameters", train_config, hidden=2),
-        fixed("train_one_epoch-zero-grad", "each step uses its own batch's gradient (zero_grad "
-              "before backward)", TRAIN, [ZERO_GRAD], same("state", "the parameters after 3 SGD "
-              "steps", "Each step must use the gradient of its own batch only: loss.backward() "
-              "adds to .grad, so call optimizer.zero_grad() before it")),
-        fixed("train_one_epoch-per-sample-loss", "the epoch loss is the per-sample mean (a short "
-              "last batch)", TRAIN, [SHORT_BATCH], same("results", RESULTS, SHORT_BATCH_ADVICE)),
-        *compared(EVALUATE, [returned, unchanged], "evaluate gives the reference's loss and "
-                  "accuracy and leaves the model unchanged", evaluate_config, hidden=3),
-        fixed("evaluate-deterministic", "evaluate gives the same result twice with dropout "
-              "p = 0.5 (eval mode)", EVALUATE, [DETERMINISTIC], deterministic),
-        fixed("evaluate-leaves-model-unchanged", "evaluate leaves parameters, their .grad and "
-              "batch-norm statistics untouched", EVALUATE, [UNCHANGED], unchanged),
-        fixed("evaluate-per-sample-loss", "evaluate's loss is the per-sample mean (a short last "
-              "batch)", EVALUATE, [EVAL_SHORT_BATCH], same("results", RESULTS, SHORT_BATCH_ADVICE)),
+        *compared(TRAIN, [returned, trained], train_config, hidden=2),
+        fixed("train_one_epoch-zero-grad", TRAIN, [ZERO_GRAD], same("state", "the parameters "
+              "after 3 SGD steps", "Each step must use the gradient of its own batch only: "
+              "loss.backward() adds to .grad, so call optimizer.zero_grad() before it")),
+        fixed("train_one_epoch-per-sample-loss", TRAIN, [SHORT_BATCH],
+              same("results", RESULTS, SHORT_BATCH_ADVICE)),
+        *compared(EVALUATE, [returned, unchanged], evaluate_config, hidden=3),
+        fixed("evaluate-deterministic", EVALUATE, [DETERMINISTIC], deterministic),
+        fixed("evaluate-leaves-model-unchanged", EVALUATE, [UNCHANGED], unchanged),
+        fixed("evaluate-per-sample-loss", EVALUATE, [EVAL_SHORT_BATCH],
+              same("results", RESULTS, SHORT_BATCH_ADVICE)),
         # patience is judged by the fixed runs below and the hidden ones
-        *compared(FIT, [history, final], "fit without patience gives the reference's history "
-                  "and final weights", fit_config.map(lambda c: {**c, "patience": None}),
+        *compared(FIT, [history, final], fit_config.map(lambda c: {**c, "patience": None}),
                   hidden=2, hidden_configs=fit_config),
-        fixed("fit-early-stopping", "fit stops after `patience` epochs without a validation "
-              "improvement", FIT, [EARLY_STOP], stops, plot=True),
-        fixed("fit-restores-best-weights", "with patience, the model ends with the weights of its "
-              "best validation epoch (stopped early or not)", FIT, [EARLY_STOP, RUNS_OUT],
+        fixed("fit-early-stopping", FIT, [EARLY_STOP], stops, plot=True),
+        fixed("fit-restores-best-weights", FIT, [EARLY_STOP, RUNS_OUT],
               same("state", "the final weights", RESTORE_ADVICE), plot=True),
         observations(OBSERVE),
     ],
@@ -388,13 +368,4 @@ EXERCISE = exercise(
         "early-stopping-off-by-one": val_losses,
     },
     limits=Limits(torch=True, imports=("torch", "sklearn"), device=True),
-    hints=["Follow the docstrings: model.train() or model.eval() first, then per batch: move "
-           "xb and yb to `device`, (zero the gradients), forward, loss, (backward, step). Add up "
-           "loss.item() * batch_size, and divide by the number of samples.",
-           "evaluate is train_one_epoch without the optimizer: model.eval(), and the loop inside "
-           "`with torch.no_grad():`. standardize: mu = X_train.mean(axis=0) and sigma = "
-           "X_train.std(axis=0), applied to both X_train and X_test.",
-           "fit with patience: when val_loss < best_loss keep it and best_state = copy.deepcopy("
-           "model.state_dict()), reset a counter; else count, and break when the counter reaches "
-           "patience. After the loop, model.load_state_dict(best_state)."],
 )

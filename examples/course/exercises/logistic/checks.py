@@ -4,7 +4,8 @@ Each `Row` becomes three checks: agrees with the reference (solution.py) on
 random inputs (hypothesis, shrunk), is right on the special values, agrees on
 hidden inputs drawn from the course secret. The mistakes are patches of
 solution.py in mutants.toml; a learner whose code answers a family's probe as
-one of its members does is told that family's explanation.
+one of its members does is told that family's explanation. Hints and the
+titles of the special-value checks are in hints.toml.
 """
 
 import numpy as np
@@ -41,14 +42,12 @@ EXERCISE = exercise(
             "sigmoid",
             domain(lambda pick: ((pick.array(pick.shape()),), {})),
             special=[Case((EXTREMES,), advice="e^-z overflows for z = -1000: use e^-|z|.")],
-            special_title="|z| up to 1000",
         ),
         row("predict_proba", lambda X, y, w, b: ((X, w, b), {})),
         row(
             "bce_loss",
             lambda X, y, w, b: ((probabilities(X, w, b), y), {}),
             special=[Case(SURE, advice="log(0) is -inf: clip p to [eps, 1 - eps] first.")],
-            special_title="predictions of exactly 0 and 1",
         ),
         row("gradients", lambda X, y, w, b: ((X, y, w, b), {})),
         row("fit", lambda X, y, w, b: ((X, y), {"lr": 0.5, "epochs": 10})),
@@ -60,9 +59,4 @@ EXERCISE = exercise(
         "gradient-sign-flipped": calls("gradients", X0, Y0, W0, B0),
         "fit-climbs": calls("fit", X0, Y0, lr=0.5, epochs=3),
     },
-    hints=[
-        "Write the functions in order: each one uses the one before.",
-        "The gradient of mean BCE through a sigmoid is simple: with p = predict_proba(X, w, b), "
-        "dL/dw = X.T @ (p - y) / n and dL/db = mean(p - y).",
-    ],
 )
