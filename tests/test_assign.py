@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
+from .conftest import run_grader as neurograde
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def neurograde(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args], capture_output=True, text=True, timeout=300
-    )
 
 
 def test_validate_reports_every_finding() -> None:

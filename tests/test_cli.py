@@ -10,20 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import run_grader as neurograde
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def neurograde(
-    *args: str, cwd: Path | None = None, env: dict | None = None
-) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env=env,
-    )
 
 
 @pytest.fixture(scope="module")

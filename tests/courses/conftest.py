@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from grader import catalog
+
+from ..conftest import run_grader
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "course"
@@ -37,10 +38,4 @@ def neurograde(*args: str, **env: str) -> subprocess.CompletedProcess:
     import os
 
     environment = {k: v for k, v in os.environ.items() if k != "NEUROGRADE_COURSE"}
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**environment, **env},
-    )
+    return run_grader(*args, env={**environment, **env})

@@ -22,6 +22,7 @@ from grader.course import load_course
 from grader.release import POINTER, recorded_course
 from grader.release.write import leaks
 
+from ..conftest import run_grader
 from .conftest import EXAMPLE, ROOT, neurograde
 
 SOLUTION = EXAMPLE / "exercises" / "logistic" / "solution.py"
@@ -62,14 +63,7 @@ def clone(released: Path, tmp_path: Path) -> Path:
 def learner(*args: str, cwd: Path, **env: str) -> subprocess.CompletedProcess:
     """neurograde as a learner runs it in the clone: no --course, no NEUROGRADE_COURSE."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("NEUROGRADE_")}
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**environment, **env},
-    )
+    return run_grader(*args, cwd=cwd, env={**environment, **env})
 
 
 # -- what the release holds ------------------------------------------------------------

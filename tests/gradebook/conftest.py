@@ -10,6 +10,8 @@ from types import SimpleNamespace
 
 import pytest
 
+from ..conftest import run_grader
+
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 
@@ -37,14 +39,7 @@ def run_neurograde(
     """`neurograde ARGS` in `cwd`, with the project's environment (and `env` added)."""
     inherited = {k: v for k, v in os.environ.items() if k != "NEUROGRADE_SECRET"}
     full = {**inherited, "PATH": f"{BIN}{os.pathsep}{os.environ['PATH']}", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        cwd=cwd,
-        env=full,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return run_grader(*args, cwd=cwd, env=full, timeout=timeout)
 
 
 def without_timings(value: object) -> object:

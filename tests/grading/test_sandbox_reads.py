@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,8 @@ import pytest
 from grader.catalog import allowed_imports
 from grader.runner import UNCONFINED_READS
 from grader.worker import Worker, confine
+
+from ..conftest import run_grader
 
 ROOT = Path(__file__).resolve().parents[2]
 SOLUTION = (ROOT / "solutions" / "activations.py").read_text("utf-8")
@@ -30,13 +31,7 @@ LANDLOCK = confine.landlock_abi() >= 1
 
 
 def neurograde(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=cwd,
-    )
+    done = run_grader(*args, cwd=cwd)
     assert "Traceback" not in done.stderr, done.stderr
     return done
 

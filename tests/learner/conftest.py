@@ -11,6 +11,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from ..conftest import run_grader
+
 ROOT = Path(__file__).resolve().parents[2]
 WIDTH = 100
 
@@ -22,14 +24,7 @@ def environment(**extra: str) -> dict[str, str]:
 
 
 def neurograde(*args: str, cwd: Path = ROOT, **extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "grader", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        timeout=300,
-        env=environment(**extra),
-    )
+    return run_grader(*args, cwd=cwd, env=environment(**extra))
 
 
 def default_signals() -> None:
