@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+import solutions.backprop
 from reference import backprop
 
 torch = pytest.importorskip("torch")
@@ -18,7 +17,6 @@ F = torch.nn.functional
 RTOL = 1e-10
 ATOL = 1e-12
 KEYS = ("W1", "b1", "W2", "b2")
-SOLUTION_PATH = Path(__file__).resolve().parents[2] / "solutions" / "backprop.py"
 
 # (N, d, H, K), K classes: batch of 1, non-square weights, and one all-square case.
 SIZES = [(1, 3, 5, 2), (2, 4, 7, 3), (5, 3, 3, 3), (8, 6, 4, 5), (16, 10, 20, 10)]
@@ -26,17 +24,9 @@ SIZES = [(1, 3, 5, 2), (2, 4, 7, 3), (5, 3, 3, 3), (8, 6, 4, 5), (16, 10, 20, 10
 Params = dict[str, np.ndarray]
 
 
-def load_solution() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("solution_backprop", SOLUTION_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def solution() -> ModuleType:
-    return load_solution()
+    return solutions.backprop
 
 
 def make_case(

@@ -6,9 +6,7 @@ classic mistakes: H != W, non-square kernels, strides 1-3, paddings 0-2, sizes
 where ``H + 2P - K`` is not divisible by the stride, batch 1, overlapping pools.
 """
 
-import importlib.util
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -20,21 +18,9 @@ import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
 
 import reference.cnn as reference_cnn  # noqa: E402
+import solutions.cnn  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_solution(name: str) -> ModuleType:
-    """Import ``solutions/<name>.py`` by path (``solutions`` is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f"solution_{name}", ROOT / "solutions" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-IMPLS = {"reference": reference_cnn, "solution": load_solution("cnn")}
+IMPLS = {"reference": reference_cnn, "solution": solutions.cnn}
 
 
 @pytest.fixture(autouse=True)

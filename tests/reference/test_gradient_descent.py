@@ -4,31 +4,17 @@ Every behavioural test runs on both the reference and the learner solution;
 the oracles are numpy.linalg.lstsq and torch autograd (alone and in a training loop).
 """
 
-import importlib.util
 import inspect
 import itertools
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
 import reference.gradient_descent as ref
+import solutions.gradient_descent
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_solution(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"solution_{name}", ROOT / "solutions" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sol = _load_solution("gradient_descent")
+sol = solutions.gradient_descent
 
 
 @pytest.fixture(params=["reference", "solution"])

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
+import solutions.neuron
 from reference import activations, neuron
 
 torch = pytest.importorskip("torch")
@@ -17,20 +16,11 @@ F = torch.nn.functional
 
 RTOL = 1e-10
 ATOL = 1e-12
-SOLUTION_PATH = Path(__file__).resolve().parents[2] / "solutions" / "neuron.py"
-
-
-def load_solution() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("solution_neuron", SOLUTION_PATH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(scope="module")
 def solution() -> ModuleType:
-    return load_solution()
+    return solutions.neuron
 
 
 def t(a: np.ndarray) -> torch.Tensor:

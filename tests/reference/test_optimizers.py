@@ -6,10 +6,8 @@ values (a quadratic whose curvature spans 1e-3 .. 10, so that the position of
 torch as ``.grad``. Whole trajectories are compared in float64.
 """
 
-import importlib.util
 import inspect
 from collections.abc import Callable
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -17,23 +15,12 @@ import numpy as np
 import pytest
 
 import reference.optimizers as ref
+import solutions.optimizers
 
 torch = pytest.importorskip("torch")
 
-ROOT = Path(__file__).resolve().parents[2]
 
-
-def _load_solution(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"solution_{name}", ROOT / "solutions" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sol = _load_solution("optimizers")
+sol = solutions.optimizers
 
 
 @pytest.fixture(params=["reference", "solution"])

@@ -5,31 +5,17 @@ seeded generator, dropout statistics on a 500x500 input, hand-computed L2
 values and scripted early-stopping sequences.
 """
 
-import importlib.util
 import inspect
 import warnings
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
 import pytest
 
 import reference.regularization as ref
+import solutions.regularization
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load_solution(name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        f"solution_{name}", ROOT / "solutions" / f"{name}.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-sol = _load_solution("regularization")
+sol = solutions.regularization
 
 
 @pytest.fixture(params=["reference", "solution"])

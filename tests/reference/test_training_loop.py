@@ -6,9 +6,7 @@ mode or with gradient tracking, early stopping that forgets the best weights.
 """
 
 import copy
-import importlib.util
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 
 import numpy as np
@@ -20,22 +18,10 @@ from torch import nn  # noqa: E402
 from torch.utils.data import DataLoader  # noqa: E402
 
 import reference.training_loop as reference_loop  # noqa: E402
+import solutions.training_loop  # noqa: E402
 from reference.data import wine_split  # noqa: E402
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def load_solution(name: str) -> ModuleType:
-    """Import ``solutions/<name>.py`` by path (``solutions`` is not a package)."""
-    spec = importlib.util.spec_from_file_location(
-        f"solution_{name}", ROOT / "solutions" / f"{name}.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-IMPLS = {"reference": reference_loop, "solution": load_solution("training_loop")}
+IMPLS = {"reference": reference_loop, "solution": solutions.training_loop}
 
 
 @pytest.fixture(autouse=True)
