@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from grader.engine.declaration import Exercise
+from grader.engine.mutants import MutantError
+from grader.engine.texts import TextsError
 
 try:
     import tomllib
@@ -46,7 +48,7 @@ class CourseError(ValueError):
     """A course that cannot be used, and where: `FILE: KEY: what is wrong`."""
 
     def __init__(self, where: Path | str, key: str | None, message: str) -> None:
-        super().__init__(f"{where}: {key}: {message}" if key else f"{where}: {message}")
+        super().__init__(": ".join(str(part) for part in (where, key, message) if part))
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,9 @@ def _import(name: str, path: Path) -> types.ModuleType:
     sys.modules[name] = module
     try:
         spec.loader.exec_module(module)
+    except (TextsError, MutantError) as error:  # the file beside checks.py that is wrong
+        del sys.modules[name]
+        raise CourseError(str(error), None, "") from None
     except Exception as error:
         del sys.modules[name]
         raise CourseError(

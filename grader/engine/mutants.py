@@ -123,7 +123,8 @@ def load(folder: Path, source: Path, probes: Probes | None = None) -> tuple[Patc
             atol=float(about.get("atol", ATOL)),
         )
         try:
-            compile(apply(solution, patch), f"<mutant {patch.id}>", "exec")
+            patched = patch_text(solution, patch.replaces, patch.edits, f"{where} ({patch.id})")
+            compile(patched, f"<mutant {patch.id}>", "exec")
         except SyntaxError as error:
             raise MutantError(
                 f"{where} ({patch.id}): the patched file does not compile: {error}"
@@ -167,8 +168,9 @@ def _edits(entry: Mapping[str, Any], where: str) -> tuple[tuple[str, str], ...]:
     return ((_key(entry, "find", where), str(entry.get("replace", ""))),)
 
 
-def span(text: str, function: str) -> tuple[int, int]:
-    """Character offsets of the source of `function` ("name" or "Class.method") in `text`."""
+def span(text: str, function: str, name: str = "patch") -> tuple[int, int]:
+    """Character offsets of the source of `function` ("name" or "Class.method") in `text`
+    (else a MutantError about `name`)."""
     body: list[ast.stmt] = ast.parse(text).body
     node: ast.AST | None = None
     for part in function.split("."):
@@ -182,7 +184,7 @@ def span(text: str, function: str) -> tuple[int, int]:
             None,
         )
         if node is None:
-            raise MutantError(f"no definition of {function} in the solution")
+            raise MutantError(f"{name}: no definition of {function} in the solution")
         body = getattr(node, "body", [])
     assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
     starts = [0]
@@ -197,7 +199,7 @@ def patch_text(
 ) -> str:
     """`text` with `edits` made inside `function`, in order; each find exactly once there."""
     for find, replace in edits:
-        start, end = span(text, function)
+        start, end = span(text, function, name)
         count = text[start:end].count(find)
         if count != 1:
             raise MutantError(

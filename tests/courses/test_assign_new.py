@@ -56,6 +56,16 @@ def test_validate_names_what_fails(tmp_path: Path) -> None:
         f"FAIL quiz:broken: answer keys ({tmp_path / 'quizzes' / 'broken.toml'}: broken.toml:"
         in (done.stdout)
     )
+    # a data file beside checks.py that cannot be used is named, with its entry
+    good = mutants.read_text("utf-8")
+    mutants.write_text(good.replace('function = "relu"', 'function = "relux"'), "utf-8")
+    done = neurograde("assign", "validate", "--course", str(tmp_path))
+    assert f"FAIL tiny: declaration ({mutants}: mutant 1 (relu-keeps-negatives#1): no " in done.stdout
+    mutants.write_text(good, "utf-8")
+    hints = folder / "hints.toml"
+    hints.write_text(hints.read_text("utf-8") + 'relu-typo = "a title"\n', "utf-8")
+    done = neurograde("assign", "validate", "--course", str(tmp_path))
+    assert f"FAIL tiny: declaration ({hints}: titles.relu-typo: names no check" in done.stdout
     checks.write_text("EXERCISE = None\n", "utf-8")
     done = neurograde("assign", "validate", "--course", str(tmp_path))
     assert done.returncode == 1

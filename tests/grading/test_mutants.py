@@ -68,8 +68,9 @@ def test_a_patch_edits_only_its_function_and_numbers_its_family(tmp_path: Path) 
 )
 def test_a_patch_that_does_not_apply_is_named(tmp_path: Path, mutant: str, complaint: str) -> None:
     source = write(tmp_path, FAMILY + f'[[mutant]]\nfamily = "scale-wrong"\n{mutant}\n')
-    with pytest.raises(MutantError, match=complaint):
+    with pytest.raises(MutantError, match=complaint) as raised:
         load(tmp_path, source, PROBES)
+    assert str(raised.value).startswith(f"{tmp_path / 'mutants.toml'}: mutant 1")
 
 
 def test_families_and_probes_must_match(tmp_path: Path) -> None:
