@@ -64,11 +64,13 @@ class CheckResult(TextFields):
 
     `skipped` is the short reason a check did not run (a failed gate before
     it); such a check has failed, scores nothing, and says why once.
-    `functions` are the learner's functions the check calls.
+    `functions` are the learner's functions the check calls; `title` says in
+    words what the check asks (the exercise's texts).
     """
 
     TEXT: ClassVar[dict[str, bool]] = {
         "id": False,
+        "title": False,
         "message": False,
         "counterexample": True,
         "misconception": True,
@@ -87,6 +89,7 @@ class CheckResult(TextFields):
     series: list[Series] | None = None
     skipped: str | None = None
     functions: tuple[str, ...] = ()
+    title: str = ""
     duration_s: float = 0.0
 
     def to_json(self) -> dict[str, Any]:

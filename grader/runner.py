@@ -99,6 +99,8 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
         result = ExerciseResult(exercise=name, device=options.device, title=exercise.title)
         blocked = _static_checks(exercise, tree, result)
         blocked.update(_smoke_checks(exercise, worker, result) if not blocked.get("*") else {})
+        for gate in result.checks:
+            gate.title = GATES[gate.id]
         ctx = Context(
             exercise=exercise.name,
             learner=WorkerSubject(worker),
@@ -125,6 +127,15 @@ def grade(name: str, path: Path, options: Options) -> ExerciseResult:
     result.duration_s = time.perf_counter() - started
     return result
 
+
+GATES = {
+    "syntax": "the file is valid Python",
+    "allowed-imports": "the file imports only what the exercise allows",
+    "no-escape-hatches": "the file leaves the interpreter's internals alone",
+    "imports-cleanly": "the file imports without an error",
+    "signatures": "every function has the contract's signature",
+}
+"""The titles of the checks every grade starts with (static and smoke: no points, they gate)."""
 
 _SPARES: dict[tuple[str, Path, Options], Worker] = {}
 
@@ -248,6 +259,7 @@ def _run_check(check: Check, ctx: Context, blocked: dict[str, str]) -> CheckResu
         series=verdict.series,
         skipped=short_reason(reason) if reason else None,
         functions=check.uses,
+        title=check.title,
         duration_s=time.perf_counter() - started,
     )
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from grader import catalog, runner
+
 from .conftest import run_grader as neurograde
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,6 +82,10 @@ def test_json_junit_gradescope_markdown_html(solved: Path, tmp_path: Path) -> No
         outputs[fmt] = target.read_text()
     result = json.loads(outputs["json"])
     assert result["score"] == result["max_score"]
+    # every check says what it asks, in the exercise's words (hints.toml [titles] included)
+    declared = {c.id: c.title for c in catalog.load("activations").checks} | runner.GATES
+    assert {c["id"]: c["title"] for c in result["checks"]} == declared
+    assert declared["softmax-special-values"] in outputs["html"]
     suite = ET.fromstring(outputs["junit"]).find("testsuite")
     assert suite is not None and int(suite.get("tests")) == len(result["checks"])
     assert int(suite.get("failures")) == 0

@@ -455,6 +455,7 @@ def deferred(check: Any, why: str) -> CheckResult:
         visibility="hidden" if check.kind == "hidden" else "visible",
         skipped=AT_SUBMISSION,
         functions=tuple(check.uses),
+        title=check.title,
     )
 
 

@@ -99,7 +99,7 @@ def _test(exercise: ExerciseResult, check: CheckResult) -> dict[str, Any]:
 
 
 def _explain(exercise: ExerciseResult, check: CheckResult) -> str:
-    parts = []
+    parts = [f"What it checks: {check.title}" if check.title else ""]
     if exercise.zeroed_by is not None:
         parts.append(f"Not scored: the exercise's score is zeroed ({exercise.zeroed_by}).")
     parts.append(check.message)

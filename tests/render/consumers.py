@@ -220,7 +220,8 @@ FORBIDDEN = "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x0b\x0c\x1f\ufffe"
 
 
 def hostile_run() -> RunResult:
-    """One exercise with the hostile text in every field a learner's code can influence."""
+    """One exercise with the hostile text in every field a learner's code (or a course's text)
+    can influence."""
     loss = Series(
         "MSE on the full data after each epoch", [4.0, 2.5, 1.9, 1.7], [4.0, 2.0, 1.0, 0.6]
     )
@@ -239,6 +240,7 @@ def hostile_run() -> RunResult:
             misconception="no-shuffle",
             series=[loss],
             functions=("fit_linear_regression",),
+            title=f"fit's loss falls {HOSTILE}",  # a course's text, in every format too
         ),
         CheckResult(
             "fit-hidden",
@@ -258,6 +260,7 @@ def hostile_run() -> RunResult:
             1.0,
             series=[loss],  # the same scenario: plotted once
             functions=("fit_linear_regression",),
+            title=f"fit converges {HOSTILE}",
         ),
         CheckResult(
             "minibatches-partition",
