@@ -9,9 +9,10 @@ grades every exercise of the course the repository records once, then writes
 - the score as a `::notice` annotation (a workflow command on stdout);
 - the points for GitHub Classroom: the step output `result`, base64 of the JSON
   that `classroom-resources/autograding-grading-reporter` decodes from
-  `<RUNNER>_RESULTS` (`{"version", "status", "max_score", "tests": [{"name",
-  "status", "score", "message"}]}`, the format its runners such as
-  autograding-python-grader write), appended to $GITHUB_OUTPUT;
+  `NEUROGRADE_RESULTS` (the workflow names the runner `neurograde`):
+  `{"version", "status", "max_score", "tests": [{"name", "status", "score",
+  "message"}]}`, the format its runners such as autograding-python-grader
+  write, appended to $GITHUB_OUTPUT;
 
 and the text report to stdout for the job's log. Outside GitHub Actions (no
 such variables) the summary and the output go nowhere. Exit status as
@@ -30,9 +31,6 @@ from pathlib import Path
 from typing import Any
 
 from grader.result import AT_SUBMISSION, RunResult
-
-RUNNER = "neurograde"
-"""The runner id the workflow's reporter step names (its env: NEUROGRADE_RESULTS)."""
 
 
 def classroom(run: RunResult) -> dict[str, Any]:
