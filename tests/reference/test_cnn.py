@@ -6,7 +6,6 @@ classic mistakes: H != W, non-square kernels, strides 1-3, paddings 0-2, sizes
 where ``H + 2P - K`` is not divisible by the stride, batch 1, overlapping pools.
 """
 
-from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
@@ -22,19 +21,7 @@ import solutions.cnn  # noqa: E402
 
 IMPLS = {"reference": reference_cnn, "solution": solutions.cnn}
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Tiny models gain nothing from intra-op threads, and lose up to 10x on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(params=sorted(IMPLS))
-def impl(request: pytest.FixtureRequest) -> ModuleType:
-    return IMPLS[request.param]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def assert_close(actual: np.ndarray, expected: np.ndarray) -> None:

@@ -6,7 +6,6 @@ mode or with gradient tracking, early stopping that forgets the best weights.
 """
 
 import copy
-from collections.abc import Iterator
 from types import ModuleType
 
 import numpy as np
@@ -23,19 +22,7 @@ from reference.data import wine_split  # noqa: E402
 
 IMPLS = {"reference": reference_loop, "solution": solutions.training_loop}
 
-
-@pytest.fixture(autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    """Tiny models gain nothing from intra-op threads, and lose up to 10x on a busy machine."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
-@pytest.fixture(params=sorted(IMPLS))
-def impl(request: pytest.FixtureRequest) -> ModuleType:
-    return IMPLS[request.param]
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
