@@ -47,7 +47,7 @@ _RELEASE_KEYS = {"solutions_after_full_marks"}
 class CourseError(ValueError):
     """A course that cannot be used, and where: `FILE: KEY: what is wrong`."""
 
-    def __init__(self, where: Path | str, key: str | None, message: str) -> None:
+    def __init__(self, where: Path | str, key: str | None = None, message: str = "") -> None:
         super().__init__(": ".join(str(part) for part in (where, key, message) if part))
 
 
@@ -243,7 +243,7 @@ def _import(name: str, path: Path) -> types.ModuleType:
         spec.loader.exec_module(module)
     except (TextsError, MutantError) as error:  # the file beside checks.py that is wrong
         del sys.modules[name]
-        raise CourseError(str(error), None, "") from None
+        raise CourseError(str(error)) from None  # it names its file and entry itself
     except Exception as error:
         del sys.modules[name]
         raise CourseError(

@@ -61,21 +61,12 @@ class Exercise:
     limits: Limits = Limits()
     probes: mutants.Probes = field(default_factory=dict, hash=False, compare=False)
     folder: Path | None = None
+    function_hints: dict[str, list[str]] = field(default_factory=dict, hash=False, compare=False)
+    """Function -> its hints, from a nudge to a recipe (hints.toml)."""
 
     @cached_property
     def reference_module(self) -> types.ModuleType:
         return importlib.import_module(self.reference)
-
-    @property
-    def hints_file(self) -> Path | None:
-        """The texts (`hints.toml` beside the declaration), if any."""
-        path = self.folder / "hints.toml" if self.folder else None
-        return path if path is not None and path.is_file() else None
-
-    @property
-    def function_hints(self) -> dict[str, list[str]]:
-        """Function -> its hints, from a nudge to a recipe."""
-        return texts.read(self.hints_file).functions
 
 
 def solution_of(folder: Path) -> Path:
@@ -135,6 +126,7 @@ def exercise(
         # a learners' release holds no solution: its mistakes are named from its cases
         mutants=mutants.load(where, solution, probes) if solution.is_file() else (),
         hints=given.general,
+        function_hints=given.functions,
         limits=limits,
         probes=dict(probes or {}),
         folder=where,
@@ -144,11 +136,13 @@ def exercise(
 def titled(checks: tuple[Check, ...], folder: Path, given: texts.Texts) -> tuple[Check, ...]:
     """`checks` with the titles of hints.toml; each must name a check, and each check have one."""
     path = folder / "hints.toml"
-    stray = next((id for id in given.titles if id not in {check.id for check in checks}), None)
+    ids = {check.id for check in checks}
+    stray = next((id for id in given.titles if id not in ids), None)
     if stray is not None:
         raise texts.TextsError(path, f"titles.{stray}", "names no check of checks.py")
     checks = tuple(
-        dataclasses.replace(check, title=given.titles.get(check.id, check.title)) for check in checks
+        dataclasses.replace(check, title=given.titles.get(check.id, check.title))
+        for check in checks
     )
     untitled = next((check.id for check in checks if not check.title), None)
     if untitled is not None:
