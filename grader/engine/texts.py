@@ -13,8 +13,6 @@ written by hand theirs. Texts are data, so wording changes touch no code.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,17 +59,18 @@ def read(path: Path | None) -> Texts:
         if not isinstance(title, str):
             raise TextsError(path, f"titles.{id}", "must be a string")
     functions = {k: _strings(path, k, v) for k, v in data.items() if k not in TABLES}
-    return Texts(functions, tuple(_strings(path, "general.hints", general.get("hints", []))), titles)
+    return Texts(
+        functions, tuple(_strings(path, "general.hints", general.get("hints", []))), titles
+    )
 
 
 def dump(texts: Texts) -> str:
-    """`texts` as hints.toml."""
-    lines = [f"{_key(name)} = {_toml(hints)}" for name, hints in texts.functions.items()]
-    if texts.general:
-        lines += ["", "[general]", f"hints = {_toml(list(texts.general))}"]
-    if texts.titles:
-        lines += ["", "[titles]", *(f"{_key(k)} = {_toml(v)}" for k, v in texts.titles.items())]
-    return "\n".join(lines) + "\n"
+    """`texts` as hints.toml (for a release: a grade only reads)."""
+    import tomli_w
+
+    general = {"general": {"hints": list(texts.general)}} if texts.general else {}
+    titles = {"titles": texts.titles} if texts.titles else {}
+    return tomli_w.dumps({**texts.functions, **general, **titles})
 
 
 def _table(path: Path, key: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -85,11 +84,3 @@ def _strings(path: Path, key: str, value: Any) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise TextsError(path, key, "must be a list of strings")
     return value
-
-
-def _key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml(key)
-
-
-def _toml(value: str | list[str]) -> str:
-    return json.dumps(value, ensure_ascii=False)  # a JSON string, or list of them, is TOML

@@ -20,12 +20,14 @@ with one found.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+import tomli_w
 
 from grader import catalog
 from grader.course import Course
@@ -211,38 +213,28 @@ def _shell_quote(text: str) -> str:
 
 
 def public_course_toml(served: Course) -> str:
-    """course.toml as the course reads it (comments and unknown parts dropped)."""
-    lines = [GENERATED.format(what="course.toml"), "[course]"]
-    lines += [f"name = {_toml(served.name)}", f"id = {_toml(served.id)}", ""]
+    """course.toml as the course reads it (comments and unknown parts dropped), laid out as
+    courses.md shows it: one [[exercise]] table per exercise."""
+    parts = [GENERATED.format(what="course.toml"), _table("course", name=served.name, id=served.id)]
     for entry in served.exercises:
-        lines.append("[[exercise]]")
-        lines.append(f"name = {_toml(entry.name)}")
-        for key in ("points", "timeout_s", "device", "memory_mb"):
-            value = getattr(entry, key)
-            if value is not None:
-                lines.append(f"{key} = {_toml(value)}")
-        if entry.imports:
-            lines.append(f"imports = {_toml(list(entry.imports))}")
-        lines.append("")
+        given = {key: getattr(entry, key) for key in ("points", "timeout_s", "device", "memory_mb")}
+        given["imports"] = list(entry.imports) or None
+        kept = {key: _whole(value) for key, value in given.items() if value is not None}
+        parts.append(_table("[exercise]", name=entry.name, **kept))
     if served.topics is not None:
-        lines += ["[quizzes]", f"topics = {_toml(list(served.topics))}", ""]
-    lines += [
-        "[release]",
-        f"solutions_after_full_marks = {_toml(served.solutions_after_full_marks)}",
-    ]
-    return "\n".join(lines) + "\n"
+        parts.append(_table("quizzes", topics=list(served.topics)))
+    parts.append(_table("release", solutions_after_full_marks=served.solutions_after_full_marks))
+    return "\n".join(parts)
 
 
-def _toml(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return repr(int(value))
-    if isinstance(value, (int, float)):
-        return repr(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml(v) for v in value) + "]"
-    return json.dumps(str(value), ensure_ascii=False)  # a TOML basic string
+def _table(header: str, **values: Any) -> str:
+    """A TOML table: `[header]` and its values (a header "[name]" writes an entry `[[name]]`)."""
+    return f"[{header}]\n{tomli_w.dumps(values)}"
+
+
+def _whole(value: Any) -> Any:
+    """10.0 points as 10, as an instructor writes them."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def public_checks(name: str) -> str:

@@ -319,3 +319,24 @@ def test_the_learners_commands_serve_the_recorded_course(clone: Path, tmp_path: 
     ).read_text("utf-8")
     elsewhere = learner("list", cwd=tmp_path)
     assert "logistic" not in elsewhere.stdout  # outside the repository: the built-in curriculum
+
+
+def test_the_public_course_file_reads_back_as_the_same_course(tmp_path: Path) -> None:
+    from grader import catalog
+    from grader.release.write import public_course_toml
+
+    source, public = tmp_path / "source", tmp_path / "public"
+    for root in (source, public):
+        (root / "exercises").mkdir(parents=True)
+    (source / "course.toml").write_text(
+        '[course]\nname = "A \\"quoted\\" course"\nid = "c1"\n\n'
+        '[[exercise]]\nname = "neuron"\npoints = 12.5\ntimeout_s = 3\ndevice = "cpu"\n'
+        'memory_mb = 900\n\n[[exercise]]\nname = "cnn"\npoints = 7\nimports = ["torch"]\n\n'
+        '[quizzes]\ntopics = ["neurons"]\n\n[release]\nsolutions_after_full_marks = true\n',
+        "utf-8",
+    )
+    served = load_course(source, catalog.CURRICULUM)
+    (public / "course.toml").write_text(public_course_toml(served), "utf-8")
+    again = load_course(public, catalog.CURRICULUM)
+    for field in ("name", "id", "exercises", "topics", "solutions_after_full_marks"):
+        assert getattr(again, field) == getattr(served, field), field
